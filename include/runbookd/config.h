@@ -1,0 +1,138 @@
+/*
+ * config: the service configuration (runbookd.yaml) and the runbook rules it points
+ * at, loaded with libyaml into immutable structs. A load either yields a complete,
+ * validated config or a list of "FILE:LINE: message" diagnostics; it never yields a
+ * half-checked config. Token values are read from the environment or files named in
+ * the config, never from the config itself, and never logged.
+ */
+#ifndef RUNBOOKD_CONFIG_H
+#define RUNBOOKD_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "runbookd/template.h"
+
+struct rbd_matcher;
+
+enum rbd_mode { RBD_MODE_DRY_RUN, RBD_MODE_ENFORCE };
+
+/* Roles are a bit set so that "operator may also read" is one mask. */
+enum rbd_role {
+	RBD_ROLE_NONE = 0,
+	RBD_ROLE_VIEWER = 1,
+	RBD_ROLE_OPERATOR = 2,
+	RBD_ROLE_INGEST = 4
+};
+
+struct rbd_token {
+	char *name;
+	enum rbd_role role;          /* as configured (one role) */
+	char *secret;                /* resolved from token_env / token_file; never empty */
+};
+
+struct rbd_limits {
+	size_t max_body_bytes;        /* default 1 MiB */
+	int max_concurrent_actions;   /* default 4 */
+	int64_t approval_ttl_ms;      /* default 30m */
+	size_t action_output_bytes;   /* default 64 KiB */
+	size_t max_alerts;            /* alerts per notification, default 1000 */
+	size_t max_labels;            /* labels per alert, default 256 */
+	int max_connections;          /* default 256 */
+	int max_connections_per_ip;   /* default 64 */
+	int connection_timeout_s;     /* default 10 */
+	int64_t kill_grace_ms;        /* SIGTERM -> SIGKILL, default 5s */
+};
+
+enum rbd_action_kind { RBD_ACTION_RUN, RBD_ACTION_HTTP, RBD_ACTION_SILENCE };
+
+struct rbd_action_def {
+	char *name;
+	enum rbd_action_kind kind;
+	char *file;
+	int line;
+	/* run: argv[0] is resolved to an absolute path at load */
+	struct rbd_template **argv;
+	size_t argc;
+	char *program;                /* resolved absolute path of argv[0] */
+	/* http */
+	char *method;
+	char *url_base;               /* fixed "scheme://host:port" */
+	struct rbd_template *url_rest; /* path and query, templated, URL-escaped */
+	struct rbd_template *body;    /* JSON-escaped values; may be NULL */
+	/* silence */
+	char **silence_labels;
+	size_t n_silence_labels;
+	int64_t silence_duration_ms;
+	/* all kinds */
+	struct rbd_param_spec *params;
+	size_t n_params;
+	int64_t timeout_ms;           /* default 60s */
+};
+
+enum rbd_rule_on { RBD_ON_FIRING, RBD_ON_RESOLVED };
+
+struct rbd_rule {
+	char *name;
+	char *description;
+	char *file;
+	int line;
+	struct rbd_matcher **matchers;
+	size_t n_matchers;
+	enum rbd_rule_on on;
+	const struct rbd_action_def *action;   /* borrowed from the config */
+	char **param_names;                    /* the rule's params: name -> template */
+	struct rbd_template **param_values;
+	size_t n_params;
+	bool approval;
+	bool dry_run;
+	int approvals;                         /* quorum, >= 1 */
+	int64_t cooldown_ms;                   /* 0: none */
+	int max_runs_per_hour;                 /* 0: unlimited */
+	int max_failures_per_hour;             /* 0: no breaker */
+};
+
+struct rbd_config {
+	char *path;                   /* the config file as given */
+	char *listen_host;
+	int listen_port;              /* 0: ephemeral */
+	char *database;               /* resolved against the config file's directory */
+	enum rbd_mode mode;
+	char *rules_path;             /* resolved likewise */
+	struct rbd_token *tokens;
+	size_t n_tokens;
+	struct rbd_limits limits;
+	struct rbd_action_def *actions;
+	size_t n_actions;
+	struct rbd_rule *rules;
+	size_t n_rules;
+	char *am_url;                 /* NULL when no alertmanager section */
+	int64_t am_poll_ms;
+	char *notify_url;             /* NULL when no notify section */
+};
+
+/* Diagnostics collected by a load: every problem found, "FILE:LINE: message". */
+struct rbd_diag {
+	char **msgs;
+	size_t n;
+};
+void rbd_diag_add(struct rbd_diag *d, const char *file, int line, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+void rbd_diag_clear(struct rbd_diag *d);
+
+/*
+ * Loads path (the main config) and the rules it names. On success *out is a new
+ * config (rbd_config_free). On failure returns RBD_EINVAL and diag holds every
+ * problem found (as many as can be found in one pass). diag may be NULL.
+ * Relative paths in the config resolve against the config file's directory.
+ */
+int rbd_config_load(struct rbd_config **out, const char *path, struct rbd_diag *diag);
+void rbd_config_free(struct rbd_config *cfg);
+
+const struct rbd_action_def *rbd_config_action(const struct rbd_config *cfg, const char *name);
+const struct rbd_rule *rbd_config_rule(const struct rbd_config *cfg, const char *name);
+const char *rbd_role_name(enum rbd_role role);
+const char *rbd_action_kind_name(enum rbd_action_kind kind);
+
+#endif

@@ -1,0 +1,19 @@
+/*
+ * log: logfmt lines on stderr: `ts=... level=info msg="..." key=value ...`.
+ * Never pass a token, header or body here.
+ */
+#ifndef RUNBOOKD_LOG_H
+#define RUNBOOKD_LOG_H
+
+enum rbd_log_level { RBD_LOG_DEBUG, RBD_LOG_INFO, RBD_LOG_WARN, RBD_LOG_ERROR };
+
+void rbd_log_set_level(enum rbd_log_level level);
+/* kv is a NULL-terminated list of key, value string pairs. Values are quoted as needed. */
+void rbd_log(enum rbd_log_level level, const char *msg, ...) __attribute__((sentinel));
+
+#define rbd_log_info(...) rbd_log(RBD_LOG_INFO, __VA_ARGS__, (char *)NULL)
+#define rbd_log_warn(...) rbd_log(RBD_LOG_WARN, __VA_ARGS__, (char *)NULL)
+#define rbd_log_error(...) rbd_log(RBD_LOG_ERROR, __VA_ARGS__, (char *)NULL)
+#define rbd_log_debug(...) rbd_log(RBD_LOG_DEBUG, __VA_ARGS__, (char *)NULL)
+
+#endif

@@ -1,0 +1,87 @@
+/*
+ * model: the records runbookd stores and serves (incident, alert, action, event),
+ * as read back from the store, and their JSON shapes from SPEC.md (INCIDENT, ALERT,
+ * ACTION, EVENT). Timestamps are ms since epoch, 0 meaning null. Pure.
+ */
+#ifndef RUNBOOKD_MODEL_H
+#define RUNBOOKD_MODEL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <cJSON.h>
+
+struct rbd_incident {
+	int64_t id;
+	char *status;               /* "open" | "resolved" */
+	char *group_key;
+	char *title;
+	int64_t opened_ms;
+	int64_t resolved_ms;        /* 0: null */
+};
+
+struct rbd_alert_rec {
+	int64_t id;
+	int64_t incident_id;
+	char *fingerprint;
+	int64_t starts_ms;
+	int64_t ends_ms;            /* 0: null (still firing) */
+	char *status;               /* "firing" | "resolved" */
+	char *labels_json;          /* JSON object text */
+	char *annotations_json;     /* JSON object text */
+	int64_t first_seen_ms;
+	int64_t last_seen_ms;
+};
+
+struct rbd_action_rec {
+	int64_t id;
+	int64_t incident_id;
+	int64_t alert_id;
+	char *rule;
+	char *action;
+	char *kind;                 /* "run" | "http" | "silence" */
+	char *state;
+	char *rendered_json;        /* rbd_rendered_to_json() text; NULL when refused */
+	bool dry_run;
+	bool requires_approval;
+	int approvals_needed;
+	char *decided_by;           /* comma-separated operators when a quorum; NULL */
+	char *reason;               /* NULL */
+	bool has_exit_code;
+	int exit_code;
+	int term_signal;
+	char *output;               /* captured output excerpt; NULL */
+	char *result;               /* http status / silence id etc.; NULL */
+	int64_t created_ms;
+	int64_t started_ms;         /* 0: null */
+	int64_t finished_ms;        /* 0: null */
+};
+
+struct rbd_event {
+	int64_t id;
+	int64_t incident_id;
+	int64_t ts_ms;
+	char *kind;
+	char *actor;
+	int64_t action_id;          /* 0: null */
+	char *detail_json;          /* JSON object text */
+};
+
+/* Release the members (not the struct); accept zeroed structs. */
+void rbd_incident_clear(struct rbd_incident *x);
+void rbd_alert_rec_clear(struct rbd_alert_rec *x);
+void rbd_action_rec_clear(struct rbd_action_rec *x);
+void rbd_event_clear(struct rbd_event *x);
+
+/* SPEC's JSON shapes: new cJSON objects owned by the caller. */
+cJSON *rbd_incident_json(const struct rbd_incident *x);
+cJSON *rbd_alert_rec_json(const struct rbd_alert_rec *x);
+/* ACTION: argv from the rendering of run actions (null for the others), plus a
+ * "request" object for http/silence and "output"/"result" when set. */
+cJSON *rbd_action_rec_json(const struct rbd_action_rec *x);
+cJSON *rbd_event_json(const struct rbd_event *x);
+
+/* Adds "name": "2026-11-25T07:55:47.033Z", or null when ms == 0. */
+void rbd_json_add_time(cJSON *obj, const char *name, int64_t ms);
+
+#endif

@@ -1,0 +1,40 @@
+/*
+ * timeutil: clocks, RFC 3339 timestamps and Prometheus durations.
+ * Pure functions; no allocation.
+ */
+#ifndef RUNBOOKD_TIMEUTIL_H
+#define RUNBOOKD_TIMEUTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Wall clock, milliseconds since the Unix epoch (UTC). */
+int64_t rbd_now_ms(void);
+/* Monotonic clock in milliseconds, for deadlines and latencies. */
+int64_t rbd_mono_ms(void);
+
+/*
+ * Parses an RFC 3339 timestamp as Alertmanager sends it: "YYYY-MM-DDTHH:MM:SS",
+ * 0 to 9 fractional digits, then "Z" or "+hh:mm"/"-hh:mm". Writes nanoseconds since
+ * the epoch (UTC) to *out_ns. Go's zero time "0001-01-01T00:00:00Z" (a firing alert's
+ * endsAt) sets *out_zero = true and *out_ns = 0. Returns RBD_EINVAL on anything else
+ * (message says why), never reads past the NUL.
+ */
+int rbd_time_parse(int64_t *out_ns, bool *out_zero, const char *s);
+
+/* Formats ms since epoch as "2026-11-25T07:55:47.033Z" (always 24 chars + NUL). */
+#define RBD_TIME_BUFSZ 32
+void rbd_time_format_ms(char out[RBD_TIME_BUFSZ], int64_t ms);
+
+/*
+ * Parses a Prometheus duration: one or more of <int><unit> with units y w d h m s ms,
+ * in that order, each at most once ("90s", "5m", "1h30m", "0s"). Writes milliseconds.
+ * Returns RBD_EINVAL for anything else, including empty, negative and overflow.
+ */
+int rbd_duration_parse(int64_t *out_ms, const char *s);
+
+/* Human-readable duration: "450ms", "42s", "3m 5s", "2h 0m", "1d 3h". */
+void rbd_duration_format(char *out, size_t n, int64_t ms);
+
+#endif

@@ -1,0 +1,75 @@
+/* log: logfmt to stderr, one write(2) per line so that threads do not interleave. */
+#include "runbookd/log.h"
+#include "runbookd/buf.h"
+
+#include <stdarg.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static enum rbd_log_level log_level = RBD_LOG_INFO;
+static const char *const level_names[] = { "debug", "info", "warn", "error" };
+
+void rbd_log_set_level(enum rbd_log_level level)
+{
+	log_level = level;
+}
+
+static void put_value(struct rbd_buf *b, const char *v)
+{
+	int quote = (*v == '\0');
+
+	for (const char *p = v; *p && !quote; p++)
+		if (*p == ' ' || *p == '"' || *p == '=' || (unsigned char)*p < 0x20)
+			quote = 1;
+	if (!quote) {
+		rbd_buf_puts(b, v);
+		return;
+	}
+	rbd_buf_putc(b, '"');
+	for (const char *p = v; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if (c == '"' || c == '\\')
+			rbd_buf_printf(b, "\\%c", c);
+		else if (c == '\n')
+			rbd_buf_puts(b, "\\n");
+		else if (c < 0x20)
+			rbd_buf_printf(b, "\\x%02x", c);
+		else
+			rbd_buf_putc(b, (char)c);
+	}
+	rbd_buf_putc(b, '"');
+}
+
+void rbd_log(enum rbd_log_level level, const char *msg, ...)
+{
+	struct rbd_buf b = RBD_BUF_INIT(16384);
+	struct timespec ts;
+	struct tm tm;
+	char when[40];
+	va_list ap;
+	const char *k;
+
+	if (level < log_level)
+		return;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+	rbd_buf_printf(&b, "ts=%s.%03ldZ level=%s msg=", when, ts.tv_nsec / 1000000,
+		       level_names[level]);
+	put_value(&b, msg);
+	va_start(ap, msg);
+	while ((k = va_arg(ap, const char *)) != NULL) {
+		const char *v = va_arg(ap, const char *);
+
+		rbd_buf_printf(&b, " %s=", k);
+		put_value(&b, v ? v : "");
+	}
+	va_end(ap);
+	rbd_buf_putc(&b, '\n');
+	if (write(STDERR_FILENO, rbd_buf_cstr(&b), b.len) < 0) {
+		/* nowhere left to report it */
+	}
+	rbd_buf_free(&b);
+}
