@@ -1,0 +1,193 @@
+/*
+ * store: everything runbookd keeps, in one SQLite file (WAL, synchronous=FULL).
+ *
+ * Writes go through one writer thread that batches whatever jobs are queued into a
+ * single transaction (group commit): each job runs inside its own SAVEPOINT, so a
+ * failing job rolls back alone, and every job's caller is told its result only after
+ * the COMMIT is durable. Reads use a small pool of read-only connections and see the
+ * last committed state. Bound parameters only; statements are prepared once per
+ * connection and kept. This is the only module that includes sqlite3.h.
+ */
+#ifndef RUNBOOKD_STORE_H
+#define RUNBOOKD_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "runbookd/model.h"
+
+struct rbd_store;
+struct rbd_tx;   /* a job's view of the open write transaction */
+
+enum { RBD_STORE_MIGRATE = 1, RBD_STORE_NO_WRITER = 2 };
+
+/*
+ * Opens (creating if missing) the database at path. With RBD_STORE_MIGRATE, applies
+ * pending migrations first; otherwise fails with RBD_EUNAVAIL when the schema is not
+ * current. RBD_STORE_NO_WRITER opens for reading only (export, simulate).
+ */
+int rbd_store_open(struct rbd_store **out, const char *path, int flags);
+/* Stops the writer (after draining queued jobs) and closes every connection. */
+void rbd_store_close(struct rbd_store *s);
+/* Applies pending migrations; *applied (may be NULL) gets how many ran. */
+int rbd_store_migrate(struct rbd_store *s, int *applied);
+/* 0 when a write transaction can be opened and committed now, else RBD_EUNAVAIL. */
+int rbd_store_ready(struct rbd_store *s);
+
+/* Called on the writer thread after each successful commit (wakes the executor). */
+void rbd_store_on_commit(struct rbd_store *s, void (*fn)(void *ctx), void *ctx);
+/* Commit latency observer: called with each commit's duration in microseconds and the
+ * number of jobs it carried. */
+void rbd_store_on_commit_stats(struct rbd_store *s, void (*fn)(void *ctx, int64_t us, int jobs),
+			       void *ctx);
+
+/*
+ * Runs fn(tx, arg) in the writer's transaction and waits until it is committed.
+ * Returns fn's result when it failed (its writes are rolled back), RBD_EUNAVAIL when
+ * the commit failed (disk full, I/O error), else 0. fn must only touch the database
+ * through rbd_tx_* and must not block.
+ */
+typedef int (*rbd_tx_fn)(struct rbd_tx *tx, void *arg);
+int rbd_store_write(struct rbd_store *s, rbd_tx_fn fn, void *arg);
+
+/* ---- inside a write job ---- */
+
+/* Appends a timeline event; incident_id 0 = service-wide; detail_json NULL = {}. */
+int rbd_tx_event(struct rbd_tx *tx, int64_t incident_id, const char *kind, const char *actor,
+		 int64_t action_id, const char *detail_json);
+/* The open incident of a group, 0 when none. */
+int rbd_tx_open_incident(struct rbd_tx *tx, int64_t *out_id, const char *group_key);
+/* The most recent incident of a group (any status), 0 when none. */
+int rbd_tx_latest_incident(struct rbd_tx *tx, int64_t *out_id, const char *group_key);
+int rbd_tx_incident_create(struct rbd_tx *tx, int64_t *out_id, const char *group_key,
+			   const char *title, const char *receiver, const char *group_labels_json,
+			   int64_t now_ms);
+int rbd_tx_incident_resolve(struct rbd_tx *tx, int64_t id, int64_t now_ms);
+int rbd_tx_incident_all_resolved(struct rbd_tx *tx, bool *out, int64_t id);
+int rbd_tx_notification_add(struct rbd_tx *tx, int64_t incident_id, int64_t now_ms,
+			    const char *group_key, const char *status, const char *receiver,
+			    int n_alerts, int64_t truncated, bool changed);
+
+struct rbd_episode {
+	int64_t id;
+	int64_t incident_id;
+	bool existed;                 /* false: inserted now */
+	char status[16];              /* stored status before this call */
+};
+/* Looks an episode up without writing: existed false when it is new. */
+int rbd_tx_episode_find(struct rbd_tx *tx, struct rbd_episode *out, const char *fingerprint,
+			int64_t starts_ns);
+/* Inserts the episode (fingerprint, starts_ns) if new, else touches last_seen. */
+int rbd_tx_episode_upsert(struct rbd_tx *tx, struct rbd_episode *out, int64_t incident_id,
+			  const char *fingerprint, int64_t starts_ns, int64_t ends_ms,
+			  const char *status, const char *labels_json, const char *annotations_json,
+			  const char *generator_url, int64_t now_ms);
+int rbd_tx_episode_resolve(struct rbd_tx *tx, int64_t alert_id, int64_t ends_ms, int64_t now_ms);
+/* Ids of the alerts of an incident still firing (caller frees *out). */
+int rbd_tx_firing_alerts(struct rbd_tx *tx, int64_t **out, size_t *out_n, int64_t incident_id);
+
+struct rbd_action_new {
+	int64_t incident_id;
+	int64_t alert_id;
+	const char *rule;
+	const char *on_status;
+	const char *action;
+	const char *kind;
+	const char *state;
+	const char *rendered_json;    /* may be NULL (refused) */
+	const char *command_key;      /* may be NULL */
+	bool dry_run;
+	bool requires_approval;
+	int approvals_needed;
+	const char *reason;           /* may be NULL */
+	int64_t expires_at;           /* 0: none */
+	int64_t now_ms;
+};
+/* Inserts unless (rule, alert, on_status) exists: *out_id is then 0. */
+int rbd_tx_action_insert(struct rbd_tx *tx, int64_t *out_id, const struct rbd_action_new *a);
+/* Moves an action from state `from` (NULL: any) to `to`, setting reason when not NULL.
+ * RBD_ECONFLICT when the action is not in `from`. */
+int rbd_tx_action_transition(struct rbd_tx *tx, int64_t id, const char *from, const char *to,
+			     const char *reason, int64_t now_ms);
+/* Cancels every waiting action (pending_approval, approved, planned) of an alert; writes
+ * the ids cancelled to *out (caller frees). */
+int rbd_tx_actions_cancel_for_alert(struct rbd_tx *tx, int64_t **out, size_t *out_n,
+				    int64_t alert_id, int64_t now_ms);
+/* Reads one action. */
+int rbd_tx_action_get(struct rbd_tx *tx, struct rbd_action_rec *out, int64_t id);
+/* Records an operator's decision; RBD_ECONFLICT when this operator already decided.
+ * *out_approvals: distinct approvals so far. */
+int rbd_tx_approval_add(struct rbd_tx *tx, int *out_approvals, int64_t action_id,
+			const char *operator_name, const char *decision, const char *comment,
+			int64_t now_ms);
+/* Sets decided_by (the approvers, comma-joined). */
+int rbd_tx_action_set_decided_by(struct rbd_tx *tx, int64_t id, const char *who);
+/* Marks running (started_at = now). RBD_ECONFLICT unless in state from. */
+int rbd_tx_action_start(struct rbd_tx *tx, int64_t id, const char *from, int64_t now_ms);
+/* Records the end of a run. */
+int rbd_tx_action_finish(struct rbd_tx *tx, int64_t id, const char *state, bool has_exit,
+			 int exit_code, int term_signal, const char *output, const char *result,
+			 const char *reason, int64_t now_ms);
+
+/* Counters the gates need for a rule, as of now_ms. */
+struct rbd_rule_counts {
+	int runs_last_hour;           /* actions of the rule started in the last hour */
+	int failures_window;          /* failed/timed_out since max(now-1h, reset_at) */
+	int64_t last_run_same_key;    /* started_at of the last run with this key; 0: none */
+	int64_t tripped_at;           /* 0: breaker closed */
+	int running;                  /* actions in state running (all rules) */
+};
+int rbd_tx_rule_counts(struct rbd_tx *tx, struct rbd_rule_counts *out, const char *rule,
+		       const char *command_key, int64_t now_ms);
+int rbd_tx_rule_trip(struct rbd_tx *tx, const char *rule, int64_t now_ms);
+int rbd_tx_rule_reset(struct rbd_tx *tx, const char *rule, const char *who, int64_t now_ms);
+
+/* Next action in one of the given states (ordered by id) after after_id, 0 when none. */
+int rbd_tx_next_action(struct rbd_tx *tx, int64_t *out_id, const char *state, int64_t after_id);
+/* Pending approvals whose expires_at passed (caller frees). */
+int rbd_tx_expired_approvals(struct rbd_tx *tx, int64_t **out, size_t *out_n, int64_t now_ms);
+/* Marks every running action interrupted (start-up recovery); *out_n how many. */
+int rbd_tx_interrupt_running(struct rbd_tx *tx, int64_t **out, size_t *out_n, int64_t now_ms);
+
+int rbd_tx_setting_set(struct rbd_tx *tx, const char *key, const char *value);
+int64_t rbd_tx_incident_of_action(struct rbd_tx *tx, int64_t action_id);
+
+/* ---- reads (any thread) ---- */
+
+int rbd_store_setting_get(struct rbd_store *s, char **out, const char *key);
+
+/* status NULL: all. Newest first. *out is an array of *out_n records (free each + array). */
+int rbd_store_incidents(struct rbd_store *s, struct rbd_incident **out, size_t *out_n,
+			int64_t *out_total, const char *status, int64_t limit, int64_t offset);
+int rbd_store_incident(struct rbd_store *s, struct rbd_incident *out, int64_t id);
+int rbd_store_alerts(struct rbd_store *s, struct rbd_alert_rec **out, size_t *out_n,
+		     int64_t incident_id);
+/* incident_id 0: any; state NULL: any. Newest first, at most limit. */
+int rbd_store_actions(struct rbd_store *s, struct rbd_action_rec **out, size_t *out_n,
+		      int64_t incident_id, const char *state, int64_t limit);
+int rbd_store_action(struct rbd_store *s, struct rbd_action_rec *out, int64_t id);
+struct rbd_rule_stats {
+	int runs_last_hour;
+	int failures_last_hour;
+	int64_t tripped_at;
+	int64_t last_run;
+};
+int rbd_store_rule_stats(struct rbd_store *s, struct rbd_rule_stats *out, const char *rule,
+			 int64_t now_ms);
+/* Counts of actions by state (for metrics): callback per (state, count). */
+int rbd_store_action_state_counts(struct rbd_store *s,
+				  void (*fn)(void *ctx, const char *state, int64_t n), void *ctx);
+
+/*
+ * Iterates the timeline of an incident, oldest first (its own events plus
+ * service-wide events inside its window). Borrowed events until the next call.
+ */
+struct rbd_event_iter;
+int rbd_store_events_open(struct rbd_store *s, struct rbd_event_iter **out,
+			  const struct rbd_incident *inc);
+int rbd_store_events_next(struct rbd_event_iter *it, const struct rbd_event **ev);
+int rbd_store_events_rewind(struct rbd_event_iter *it);
+void rbd_store_events_close(struct rbd_event_iter *it);
+
+#endif

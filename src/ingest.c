@@ -1,0 +1,396 @@
+/*
+ * ingest: the write job behind POST /api/v1/alerts.
+ *
+ * Must never: run anything (it only plans), plan the same (rule, episode, status)
+ * twice, or acknowledge before the commit. Retries and repeat_interval resends of the
+ * same episode change nothing but last_seen.
+ */
+#include "runbookd/ingest.h"
+#include "runbookd/actions.h"
+#include "runbookd/buf.h"
+#include "runbookd/err.h"
+#include "runbookd/gates.h"
+#include "runbookd/timeutil.h"
+
+#include <cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct job {
+	struct rbd_app *app;
+	struct rbd_runtime *rt;
+	const struct rbd_notification *n;
+	int64_t now;
+	const struct rbd_rule **matched;   /* scratch, n_rules long */
+	struct rbd_ingest_result *res;
+};
+
+char *rbd_labels_to_json(const struct rbd_labelset *ls)
+{
+	cJSON *o = cJSON_CreateObject();
+	char *s;
+
+	for (size_t i = 0; i < ls->n; i++)
+		cJSON_AddStringToObject(o, ls->kv[i].key, ls->kv[i].value);
+	s = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	if (!s)
+		abort();
+	return s;
+}
+
+static void result_add_incident(struct rbd_ingest_result *r, int64_t id)
+{
+	for (size_t i = 0; i < r->n_ids; i++)
+		if (r->incident_ids[i] == id)
+			return;
+	r->incident_ids = rbd_realloc(r->incident_ids, (r->n_ids + 1) * sizeof(*r->incident_ids));
+	r->incident_ids[r->n_ids++] = id;
+}
+
+/* Adds an event whose detail is a cJSON object (consumed). */
+static int event(struct rbd_tx *tx, int64_t incident, const char *kind, const char *actor,
+		 int64_t action_id, cJSON *detail)
+{
+	char *s = detail ? cJSON_PrintUnformatted(detail) : NULL;
+	int rc = rbd_tx_event(tx, incident, kind, actor, action_id, s);
+
+	free(s);
+	cJSON_Delete(detail);
+	return rc;
+}
+
+static char *incident_title(const struct rbd_notification *n)
+{
+	const char *name = rbd_labels_get(&n->group_labels, "alertname");
+	const char *summary = rbd_labels_get(&n->common_annotations, "summary");
+	struct rbd_buf b = RBD_BUF_INIT(512);
+
+	if (!name)
+		name = rbd_labels_get(&n->common_labels, "alertname");
+	rbd_buf_puts(&b, name ? name : "alerts");
+	for (size_t i = 0; i < n->group_labels.n; i++) {
+		if (strcmp(n->group_labels.kv[i].key, "alertname") == 0)
+			continue;
+		if (rbd_buf_printf(&b, " %s=%s", n->group_labels.kv[i].key,
+				   n->group_labels.kv[i].value))
+			break;
+	}
+	if (summary)
+		rbd_buf_printf(&b, ": %s", summary);
+	return rbd_buf_steal(&b);
+}
+
+static cJSON *alert_detail(const struct rbd_alert *a)
+{
+	cJSON *d = cJSON_CreateObject();
+	char t[RBD_TIME_BUFSZ];
+	char *labels = rbd_labels_to_json(&a->labels);
+	const char *summary = rbd_labels_get(&a->annotations, "summary");
+
+	cJSON_AddStringToObject(d, "fingerprint", a->fingerprint);
+	rbd_time_format_ms(t, a->starts_ns / 1000000);
+	cJSON_AddStringToObject(d, "starts_at", t);
+	if (!a->ends_zero && a->ends_ns) {
+		rbd_time_format_ms(t, a->ends_ns / 1000000);
+		cJSON_AddStringToObject(d, "ends_at", t);
+	}
+	cJSON_AddItemToObject(d, "labels", cJSON_Parse(labels));
+	if (summary)
+		cJSON_AddStringToObject(d, "summary", summary);
+	free(labels);
+	return d;
+}
+
+static cJSON *rendered_detail(const char *rendered_json)
+{
+	cJSON *r = rendered_json ? cJSON_Parse(rendered_json) : NULL;
+
+	return r ? r : cJSON_CreateNull();
+}
+
+/* Plans every rule that matches alert a on `on`; at most once per (rule, episode, on). */
+static int plan_alert(struct rbd_tx *tx, struct job *j, const struct rbd_alert *a,
+		      int64_t alert_id, int64_t incident_id, enum rbd_rule_on on)
+{
+	const struct rbd_config *cfg = j->rt->cfg;
+	const char *on_name = (on == RBD_ON_FIRING) ? "firing" : "resolved";
+	char starts[RBD_TIME_BUFSZ], now[RBD_TIME_BUFSZ], reason[512];
+	size_t n = rbd_ruleindex_match(j->matched, cfg->n_rules, j->rt->ix, &a->labels, on);
+	int rc = 0;
+
+	rbd_time_format_ms(starts, a->starts_ns / 1000000);
+	rbd_time_format_ms(now, j->now);
+	for (size_t i = 0; i < n && !rc; i++) {
+		const struct rbd_rule *rule = j->matched[i];
+		struct rbd_template_data d = {
+			.labels = &a->labels, .annotations = &a->annotations,
+			.fingerprint = a->fingerprint, .status = on_name, .starts_at = starts,
+			.rule = rule->name, .incident_id = incident_id, .now = now,
+		};
+		struct rbd_rendered r = { 0 };
+		struct rbd_rule_counts counts;
+		struct rbd_action_new an = { 0 };
+		char *rendered = NULL, *key = NULL;
+		enum rbd_gate gate;
+		int64_t id = 0;
+		int render_rc = rbd_action_render(&r, rule, &d);
+		cJSON *det;
+
+		if (!render_rc) {
+			rendered = rbd_rendered_to_json(&r);
+			key = rbd_rendered_key(&r);
+		}
+		rc = rbd_tx_rule_counts(tx, &counts, rule->name, key, j->now);
+		if (!rc) {
+			an = (struct rbd_action_new){
+				.incident_id = incident_id, .alert_id = alert_id, .rule = rule->name,
+				.on_status = on_name, .action = rule->action->name,
+				.kind = rbd_action_kind_name(rule->action->kind),
+				.rendered_json = rendered, .command_key = key,
+				.requires_approval = rule->approval,
+				.approvals_needed = rule->approvals, .now_ms = j->now,
+			};
+			an.state = rbd_plan_state(&gate, cfg, rule, render_rc, &counts, j->now,
+						  reason, sizeof(reason));
+			an.dry_run = (gate == RBD_GATE_DRY_RUN);
+			an.reason = (gate == RBD_GATE_PASS || gate == RBD_GATE_APPROVAL) ? NULL : reason;
+			if (gate == RBD_GATE_APPROVAL)
+				an.expires_at = j->now + cfg->limits.approval_ttl_ms;
+			rc = rbd_tx_action_insert(tx, &id, &an);
+		}
+		if (!rc && id) {
+			j->res->planned++;
+			if (gate == RBD_GATE_APPROVAL)
+				j->res->pending_approval++;
+			det = cJSON_CreateObject();
+			cJSON_AddStringToObject(det, "rule", rule->name);
+			cJSON_AddStringToObject(det, "fingerprint", a->fingerprint);
+			cJSON_AddStringToObject(det, "on", on_name);
+			rc = event(tx, incident_id, "rule.matched", "runbookd", id, det);
+			det = cJSON_CreateObject();
+			cJSON_AddStringToObject(det, "rule", rule->name);
+			cJSON_AddStringToObject(det, "action", rule->action->name);
+			cJSON_AddItemToObject(det, "rendered", rendered_detail(rendered));
+			cJSON_AddStringToObject(det, "state", an.state);
+			if (!rc)
+				rc = event(tx, incident_id, "action.planned", "runbookd", id, det);
+			else
+				cJSON_Delete(det);
+			if (!rc && strcmp(an.state, "planned") != 0) {
+				char kind[64];
+
+				snprintf(kind, sizeof(kind), "action.%s", an.state);
+				det = cJSON_CreateObject();
+				cJSON_AddStringToObject(det, "gate", rbd_gate_name(gate));
+				if (reason[0])
+					cJSON_AddStringToObject(det, "reason", reason);
+				rc = event(tx, incident_id, kind, "runbookd", id, det);
+			}
+		}
+		free(rendered);
+		free(key);
+		rbd_rendered_clear(&r);
+	}
+	return rc;
+}
+
+/* Cancels what still waits on an alert that resolved. */
+static int cancel_waiting(struct rbd_tx *tx, struct job *j, int64_t alert_id, int64_t incident_id)
+{
+	int64_t *ids = NULL;
+	size_t n = 0;
+	int rc = rbd_tx_actions_cancel_for_alert(tx, &ids, &n, alert_id, j->now);
+
+	for (size_t i = 0; !rc && i < n; i++) {
+		cJSON *d = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(d, "reason", "the alert resolved before it ran");
+		rc = event(tx, incident_id, "action.cancelled", "runbookd", ids[i], d);
+	}
+	free(ids);
+	return rc;
+}
+
+/* Does this notification change anything stored? (Retries and resends do not.) */
+static int notification_changes(struct rbd_tx *tx, struct job *j, int64_t open_id, bool *out)
+{
+	const struct rbd_notification *n = j->n;
+
+	*out = open_id && strcmp(n->status, "resolved") == 0;
+	for (size_t i = 0; i < n->n_alerts && !*out; i++) {
+		struct rbd_episode ep;
+		int rc = rbd_tx_episode_find(tx, &ep, n->alerts[i].fingerprint, n->alerts[i].starts_ns);
+
+		if (rc)
+			return rc;
+		if (!ep.existed || (strcmp(ep.status, "firing") == 0 &&
+				    strcmp(n->alerts[i].status, "resolved") == 0))
+			*out = true;
+	}
+	return 0;
+}
+
+static int open_or_find_incident(struct rbd_tx *tx, struct job *j, int64_t *id)
+{
+	const struct rbd_notification *n = j->n;
+	char *title, *gl;
+	cJSON *d;
+	int rc = rbd_tx_open_incident(tx, id, n->group_key);
+
+	if (rc || *id)
+		return rc;
+	if (strcmp(n->status, "resolved") == 0) {
+		/* Resolution of an incident we already closed (or a restart in between). */
+		rc = rbd_tx_latest_incident(tx, id, n->group_key);
+		if (rc || *id)
+			return rc;
+	}
+	title = incident_title(n);
+	gl = rbd_labels_to_json(&n->group_labels);
+	rc = rbd_tx_incident_create(tx, id, n->group_key, title, n->receiver, gl, j->now);
+	if (!rc) {
+		d = cJSON_CreateObject();
+		cJSON_AddStringToObject(d, "title", title);
+		cJSON_AddStringToObject(d, "group_key", n->group_key);
+		cJSON_AddItemToObject(d, "group_labels", cJSON_Parse(gl));
+		rc = event(tx, *id, "incident.opened", "runbookd", 0, d);
+	}
+	free(title);
+	free(gl);
+	return rc;
+}
+
+static int ingest_alert(struct rbd_tx *tx, struct job *j, const struct rbd_alert *a,
+			int64_t incident_id)
+{
+	bool resolved = strcmp(a->status, "resolved") == 0;
+	int64_t ends_ms = a->ends_zero ? 0 : a->ends_ns / 1000000;
+	char *labels = rbd_labels_to_json(&a->labels);
+	char *ann = rbd_labels_to_json(&a->annotations);
+	struct rbd_episode ep;
+	int rc;
+
+	rc = rbd_tx_episode_upsert(tx, &ep, incident_id, a->fingerprint, a->starts_ns,
+				   resolved ? ends_ms : 0, a->status, labels, ann, a->generator_url,
+				   j->now);
+	free(labels);
+	free(ann);
+	if (rc)
+		return rc;
+	result_add_incident(j->res, ep.incident_id);
+	if (!ep.existed) {
+		j->res->new_episodes++;
+		rc = event(tx, ep.incident_id, resolved ? "alert.resolved" : "alert.firing",
+			   "alertmanager", 0, alert_detail(a));
+		if (!rc)
+			rc = plan_alert(tx, j, a, ep.id, ep.incident_id,
+					resolved ? RBD_ON_RESOLVED : RBD_ON_FIRING);
+		return rc;
+	}
+	if (resolved && strcmp(ep.status, "firing") == 0) {
+		rc = rbd_tx_episode_resolve(tx, ep.id, ends_ms, j->now);
+		if (!rc)
+			rc = event(tx, ep.incident_id, "alert.resolved", "alertmanager", 0, alert_detail(a));
+		if (!rc)
+			rc = cancel_waiting(tx, j, ep.id, ep.incident_id);
+		if (!rc)
+			rc = plan_alert(tx, j, a, ep.id, ep.incident_id, RBD_ON_RESOLVED);
+	}
+	return rc;
+}
+
+/* The group resolved: alerts we never heard resolve (truncated groups) resolve too. */
+static int resolve_incident(struct rbd_tx *tx, struct job *j, int64_t id)
+{
+	int64_t *firing = NULL;
+	size_t n = 0;
+	int rc = rbd_tx_firing_alerts(tx, &firing, &n, id);
+
+	for (size_t i = 0; !rc && i < n; i++) {
+		rc = rbd_tx_episode_resolve(tx, firing[i], 0, j->now);
+		if (!rc)
+			rc = cancel_waiting(tx, j, firing[i], id);
+	}
+	free(firing);
+	if (!rc)
+		rc = rbd_tx_incident_resolve(tx, id, j->now);
+	if (!rc)
+		rc = event(tx, id, "incident.resolved", "alertmanager", 0, NULL);
+	return rc;
+}
+
+static int ingest_job(struct rbd_tx *tx, void *arg)
+{
+	struct job *j = arg;
+	const struct rbd_notification *n = j->n;
+	int64_t open_id = 0, id = 0;
+	bool changed = false;
+	cJSON *d;
+	int rc;
+
+	rc = rbd_tx_open_incident(tx, &open_id, n->group_key);
+	if (!rc)
+		rc = notification_changes(tx, j, open_id, &changed);
+	if (!rc && changed)
+		rc = open_or_find_incident(tx, j, &id);
+	else if (!rc)
+		id = open_id;
+	if (!rc && !id)
+		rc = rbd_tx_latest_incident(tx, &id, n->group_key);
+	if (rc)
+		return rc;
+	if (id)
+		result_add_incident(j->res, id);
+	if (changed && id) {
+		d = cJSON_CreateObject();
+		cJSON_AddStringToObject(d, "status", n->status);
+		cJSON_AddStringToObject(d, "receiver", n->receiver);
+		cJSON_AddNumberToObject(d, "alerts", (double)n->n_alerts);
+		cJSON_AddNumberToObject(d, "truncated_alerts", (double)n->truncated_alerts);
+		rc = event(tx, id, "notification.received", "alertmanager", 0, d);
+	}
+	for (size_t i = 0; !rc && i < n->n_alerts && id; i++)
+		rc = ingest_alert(tx, j, &n->alerts[i], id);
+	if (!rc && id && changed && strcmp(n->status, "resolved") == 0) {
+		int64_t still_open = 0;
+
+		rc = rbd_tx_open_incident(tx, &still_open, n->group_key);
+		if (!rc && still_open == id)
+			rc = resolve_incident(tx, j, id);
+	}
+	if (!rc)
+		rc = rbd_tx_notification_add(tx, id, j->now, n->group_key, n->status, n->receiver,
+					     (int)n->n_alerts, n->truncated_alerts, changed);
+	return rc;
+}
+
+int rbd_ingest(struct rbd_ingest_result *out, struct rbd_app *app,
+	       const struct rbd_notification *n)
+{
+	struct job j = { .app = app, .n = n, .res = out };
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	j.rt = rbd_app_runtime(app);
+	j.matched = rbd_calloc(j.rt->cfg->n_rules + 1, sizeof(*j.matched));
+	j.now = rbd_now_ms();
+	out->accepted = (int)n->n_alerts;
+	rc = rbd_store_write(app->store, ingest_job, &j);
+	if (rc) {
+		int keep = rc;
+
+		rbd_ingest_result_clear(out);
+		rc = keep;
+	}
+	free(j.matched);
+	rbd_runtime_release(j.rt);
+	return rc;
+}
+
+void rbd_ingest_result_clear(struct rbd_ingest_result *r)
+{
+	free(r->incident_ids);
+	memset(r, 0, sizeof(*r));
+}
