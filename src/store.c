@@ -28,7 +28,7 @@ enum stmt_id {
 	ST_APPROVAL_ADD, ST_APPROVAL_COUNT, ST_ACT_DECIDED_BY, ST_ACT_START, ST_ACT_FINISH,
 	ST_RULE_RUNS, ST_RULE_FAILS, ST_RULE_LAST_KEY, ST_RULE_STATE, ST_RULE_TRIP, ST_RULE_RESET,
 	ST_RUNNING, ST_NEXT_ACTION, ST_EXPIRED, ST_RUNNING_IDS, ST_SETTING_SET, ST_SETTING_GET,
-	ST_ACT_INCIDENT,
+	ST_ACT_INCIDENT, ST_INC_EXISTS,
 	ST_INC_LIST, ST_INC_LIST_STATUS, ST_INC_COUNT, ST_INC_COUNT_STATUS, ST_INC_GET,
 	ST_ALERTS, ST_ACTIONS, ST_STATE_COUNTS,
 	ST_COUNT
@@ -97,6 +97,7 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_SETTING_SET] = "INSERT INTO settings (key, value) VALUES (?1, ?2) "
 		"ON CONFLICT (key) DO UPDATE SET value = ?2",
 	[ST_SETTING_GET] = "SELECT value FROM settings WHERE key = ?1",
+	[ST_INC_EXISTS] = "SELECT count(*) FROM incidents WHERE id = ?1",
 	[ST_ACT_INCIDENT] = "SELECT incident_id FROM actions WHERE id = ?1",
 	[ST_INC_LIST] = "SELECT " INC_COLS " FROM incidents ORDER BY id DESC LIMIT ?2 OFFSET ?3",
 	[ST_INC_LIST_STATUS] = "SELECT " INC_COLS " FROM incidents WHERE status = ?1 "
@@ -969,6 +970,33 @@ int rbd_tx_action_set_decided_by(struct rbd_tx *tx, int64_t id, const char *who)
 	sqlite3_bind_int64(st, 1, id);
 	bind_text(st, 2, who);
 	return step_done(tx->c, st, "set decided_by");
+}
+
+int rbd_tx_approvers(struct rbd_tx *tx, int64_t id)
+{
+	char *who = NULL;
+	int rc;
+
+	TX_STMT(cnt, tx, ST_APPROVAL_COUNT);
+	sqlite3_bind_int64(cnt, 1, id);
+	if (sqlite3_step(cnt) == SQLITE_ROW)
+		who = col_text(cnt, 1);
+	sqlite3_reset(cnt);
+	rc = rbd_tx_action_set_decided_by(tx, id, who);
+	free(who);
+	return rc;
+}
+
+int rbd_tx_incident_exists(struct rbd_tx *tx, bool *out, int64_t id)
+{
+	int64_t n = 0;
+	int rc;
+
+	TX_STMT(st, tx, ST_INC_EXISTS);
+	sqlite3_bind_int64(st, 1, id);
+	rc = step_int(tx->c, st, &n, "incident exists");
+	*out = n > 0;
+	return rc;
 }
 
 int rbd_tx_action_start(struct rbd_tx *tx, int64_t id, const char *from, int64_t now_ms)

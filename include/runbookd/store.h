@@ -123,6 +123,9 @@ int rbd_tx_approval_add(struct rbd_tx *tx, int *out_approvals, int64_t action_id
 			int64_t now_ms);
 /* Sets decided_by (the approvers, comma-joined). */
 int rbd_tx_action_set_decided_by(struct rbd_tx *tx, int64_t id, const char *who);
+/* Sets decided_by to the operators who approved, in the order they did. */
+int rbd_tx_approvers(struct rbd_tx *tx, int64_t id);
+int rbd_tx_incident_exists(struct rbd_tx *tx, bool *out, int64_t id);
 /* Marks running (started_at = now). RBD_ECONFLICT unless in state from. */
 int rbd_tx_action_start(struct rbd_tx *tx, int64_t id, const char *from, int64_t now_ms);
 /* Records the end of a run. */

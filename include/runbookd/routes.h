@@ -1,0 +1,61 @@
+/*
+ * routes: the HTTP API of SPEC.md as a table of (method, path pattern, role,
+ * handler). Authentication and roles are checked before the body is read.
+ * Responses are JSON; errors are {"error": {"code": "...", "message": "..."}}.
+ */
+#ifndef RUNBOOKD_ROUTES_H
+#define RUNBOOKD_ROUTES_H
+
+#include <stddef.h>
+
+#include "runbookd/app.h"
+#include "runbookd/buf.h"
+#include "runbookd/config.h"
+
+struct rbd_route;
+
+struct rbd_request {
+	const char *method;
+	const char *path;
+	const char *body;             /* NUL-terminated, may be empty */
+	size_t body_len;
+	const struct rbd_token *token; /* authenticated caller, NULL on open routes */
+	char *params[2];              /* {id} / {name} path segments, in order */
+	/* Query argument lookup (NULL when absent). */
+	const char *(*arg)(void *ctx, const char *name);
+	void *arg_ctx;
+	struct rbd_runtime *rt;       /* the config snapshot this request uses */
+};
+
+struct rbd_response {
+	int status;
+	const char *content_type;
+	struct rbd_buf body;
+};
+
+/*
+ * Finds the route and checks the caller before any body is read. On success *out is
+ * the route and req->token/params are set. Otherwise fills resp (404, 405, 401, 403)
+ * and returns its error code.
+ */
+int rbd_routes_preflight(const struct rbd_route **out, struct rbd_request *req,
+			 const char *authorization, struct rbd_response *resp);
+/* Runs the route's handler; always fills resp. */
+void rbd_routes_handle(const struct rbd_route *route, struct rbd_app *app,
+		       struct rbd_request *req, struct rbd_response *resp);
+/* The route's pattern, for metrics labels ("/api/v1/incidents/{id}"). */
+const char *rbd_route_pattern(const struct rbd_route *route);
+/* Fills resp with SPEC's JSON error. */
+void rbd_response_error(struct rbd_response *resp, int status, const char *code,
+			const char *message);
+void rbd_request_clear(struct rbd_request *req);
+
+struct rbd_store;
+/*
+ * Renders incident id's timeline export into out: the bytes GET .../timeline and
+ * `runbookd export` both return. RBD_ENOTFOUND for an unknown incident.
+ */
+int rbd_routes_export(struct rbd_buf *out, struct rbd_store *store, long long id, int fmt,
+		      const char *lang);
+
+#endif

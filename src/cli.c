@@ -1,0 +1,487 @@
+/*
+ * cli: subcommands as a table, and the serve loop (signals handled by one thread
+ * with sigwait, never in async handlers). Must never print a token.
+ */
+#include "runbookd/cli.h"
+#include "runbookd/actions.h"
+#include "runbookd/app.h"
+#include "runbookd/buf.h"
+#include "runbookd/err.h"
+#include "runbookd/executor.h"
+#include "runbookd/export.h"
+#include "runbookd/gates.h"
+#include "runbookd/httpc.h"
+#include "runbookd/ingest.h"
+#include "runbookd/log.h"
+#include "runbookd/payload.h"
+#include "runbookd/routes.h"
+#include "runbookd/server.h"
+#include "runbookd/store.h"
+#include "runbookd/timeutil.h"
+
+#include <cJSON.h>
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct opts {
+	const char *config;
+	const char *incident;
+	const char *format;
+	const char *lang;
+	const char *positional;
+};
+
+struct command {
+	const char *name;
+	const char *usage;
+	int (*fn)(const struct opts *o);
+};
+
+static int cmd_serve(const struct opts *o);
+static int cmd_check(const struct opts *o);
+static int cmd_simulate(const struct opts *o);
+static int cmd_migrate(const struct opts *o);
+static int cmd_export(const struct opts *o);
+static int cmd_version(const struct opts *o);
+
+static const struct command commands[] = {
+	{ "serve",    "serve    [-c FILE]                 run the service (applies migrations first)", cmd_serve },
+	{ "check",    "check    [-c FILE]                 validate config + rules; errors as FILE:LINE: message", cmd_check },
+	{ "simulate", "simulate [-c FILE] PAYLOAD.json    which rules match, the exact argv, which gate stops it", cmd_simulate },
+	{ "migrate",  "migrate  [-c FILE]                 apply migrations to the database", cmd_migrate },
+	{ "export",   "export   [-c FILE] --incident ID [--format json|md|csv] [--lang en|ko]", cmd_export },
+	{ "version",  "version                            print the version", cmd_version },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: runbookd COMMAND [options]\n\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  runbookd %s\n", commands[i].usage);
+	fprintf(f, "\nThe config is -c FILE, else ./runbookd.yaml, else $RUNBOOKD_CONFIG.\n"
+		"Exit codes: 0 ok, 1 invalid input or config, 2 usage, 3 runtime failure.\n");
+}
+
+static const char *config_path(const struct opts *o)
+{
+	const char *env = getenv("RUNBOOKD_CONFIG");
+
+	if (o->config)
+		return o->config;
+	if (access("runbookd.yaml", F_OK) == 0 || !env || !*env)
+		return "runbookd.yaml";
+	return env;
+}
+
+/* Loads the config, printing every diagnostic; exit code or 0. */
+static int load_config(struct rbd_config **cfg, const struct opts *o)
+{
+	struct rbd_diag diag = { 0 };
+	int rc = rbd_config_load(cfg, config_path(o), &diag);
+
+	for (size_t i = 0; i < diag.n; i++)
+		fprintf(stderr, "%s\n", diag.msgs[i]);
+	if (rc && !diag.n)
+		fprintf(stderr, "%s: %s\n", config_path(o), rbd_err_msg());
+	rbd_diag_clear(&diag);
+	return rc ? RBD_EXIT_INVALID : 0;
+}
+
+static int cmd_version(const struct opts *o)
+{
+	printf("runbookd %s\n", RBD_VERSION);
+	return 0;
+}
+
+static int cmd_check(const struct opts *o)
+{
+	struct rbd_config *cfg = NULL;
+	int rc = load_config(&cfg, o);
+
+	if (rc)
+		return rc;
+	printf("%s: ok: %zu rules, %zu actions, mode %s\n", config_path(o), cfg->n_rules,
+	       cfg->n_actions, cfg->mode == RBD_MODE_DRY_RUN ? "dry-run" : "enforce");
+	rbd_config_free(cfg);
+	return 0;
+}
+
+static int cmd_migrate(const struct opts *o)
+{
+	struct rbd_config *cfg = NULL;
+	struct rbd_store *s = NULL;
+	int applied = 0, rc = load_config(&cfg, o);
+
+	if (rc)
+		return rc;
+	rc = rbd_store_open(&s, cfg->database, RBD_STORE_NO_WRITER | RBD_STORE_MIGRATE);
+	if (!rc)
+		rc = rbd_store_migrate(s, &applied);
+	if (rc) {
+		fprintf(stderr, "migrate: %s\n", rbd_err_msg());
+		rbd_config_free(cfg);
+		rbd_store_close(s);
+		return RBD_EXIT_RUNTIME;
+	}
+	printf("%s: schema current (%d applied now)\n", cfg->database, applied);
+	rbd_store_close(s);
+	rbd_config_free(cfg);
+	return 0;
+}
+
+static int cmd_export(const struct opts *o)
+{
+	struct rbd_config *cfg = NULL;
+	struct rbd_store *s = NULL;
+	struct rbd_buf out = RBD_BUF_INIT((size_t)1 << 30);
+	enum rbd_export_format fmt = RBD_EXPORT_JSON;
+	char *end;
+	long long id;
+	int rc;
+
+	if (!o->incident) {
+		fprintf(stderr, "export: --incident ID is required\n");
+		return RBD_EXIT_USAGE;
+	}
+	errno = 0;
+	id = strtoll(o->incident, &end, 10);
+	if (*end || errno || id <= 0 || (o->format && rbd_export_format_parse(&fmt, o->format)) ||
+	    rbd_export_lang_check(o->lang)) {
+		fprintf(stderr, "export: bad --incident, --format (json|md|csv) or --lang (en|ko)\n");
+		return RBD_EXIT_USAGE;
+	}
+	if ((rc = load_config(&cfg, o)))
+		return rc;
+	rc = rbd_store_open(&s, cfg->database, RBD_STORE_NO_WRITER);
+	if (rc) {
+		fprintf(stderr, "export: %s\n", rbd_err_msg());
+		rbd_config_free(cfg);
+		return RBD_EXIT_RUNTIME;
+	}
+	rc = rbd_routes_export(&out, s, id, fmt, o->lang);
+	if (!rc)
+		fwrite(out.data ? out.data : "", 1, out.len, stdout);
+	else
+		fprintf(stderr, "export: %s\n", rbd_err_msg());
+	rbd_buf_free(&out);
+	rbd_store_close(s);
+	rbd_config_free(cfg);
+	if (rc == RBD_ENOTFOUND || rc == RBD_EINVAL)
+		return RBD_EXIT_INVALID;
+	return rc ? RBD_EXIT_RUNTIME : 0;
+}
+
+static char *read_file_capped(const char *path, size_t cap, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	struct rbd_buf b = RBD_BUF_INIT(cap);
+	char chunk[8192];
+	size_t n;
+
+	if (!f) {
+		rbd_err_set(RBD_EINVAL, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		if (rbd_buf_append(&b, chunk, n)) {
+			rbd_err_set(RBD_ETOOBIG, "%s: larger than max_body_bytes (%zu)", path, cap);
+			fclose(f);
+			rbd_buf_free(&b);
+			return NULL;
+		}
+	}
+	fclose(f);
+	*len = b.len;
+	return rbd_buf_steal(&b);
+}
+
+static cJSON *simulate_rule(const struct rbd_config *cfg, const struct rbd_rule *rule,
+			    const struct rbd_alert *a, enum rbd_rule_on on)
+{
+	char starts[RBD_TIME_BUFSZ], now[RBD_TIME_BUFSZ], reason[512];
+	struct rbd_template_data d = {
+		.labels = &a->labels, .annotations = &a->annotations, .fingerprint = a->fingerprint,
+		.status = on == RBD_ON_FIRING ? "firing" : "resolved", .starts_at = starts,
+		.rule = rule->name, .incident_id = 0, .now = now,
+	};
+	struct rbd_rendered r = { 0 };
+	enum rbd_gate gate;
+	const char *state;
+	cJSON *m = cJSON_CreateObject();
+	int rc;
+
+	rbd_time_format_ms(starts, a->starts_ns / 1000000);
+	rbd_time_format_ms(now, rbd_now_ms());
+	rc = rbd_action_render(&r, rule, &d);
+	state = rbd_plan_state(&gate, cfg, rule, rc, NULL, rbd_now_ms(), reason, sizeof(reason));
+	cJSON_AddStringToObject(m, "rule", rule->name);
+	cJSON_AddStringToObject(m, "action", rule->action->name);
+	cJSON_AddStringToObject(m, "on", on == RBD_ON_FIRING ? "firing" : "resolved");
+	if (!rc) {
+		char *json = rbd_rendered_to_json(&r);
+
+		cJSON_AddItemToObject(m, "rendered", cJSON_Parse(json));
+		free(json);
+	} else {
+		cJSON_AddNullToObject(m, "rendered");
+	}
+	cJSON_AddStringToObject(m, "state", state);
+	cJSON_AddStringToObject(m, "gate", rbd_gate_name(gate));
+	if (reason[0])
+		cJSON_AddStringToObject(m, "reason", reason);
+	if (rule->cooldown_ms || rule->max_runs_per_hour || rule->max_failures_per_hour)
+		cJSON_AddStringToObject(m, "note", "cooldown, rate limit and breaker depend on the "
+					"database's history and are checked again at run time");
+	rbd_rendered_clear(&r);
+	return m;
+}
+
+static int cmd_simulate(const struct opts *o)
+{
+	struct rbd_config *cfg = NULL;
+	struct rbd_notification *n = NULL;
+	struct rbd_runtime *rt = NULL;
+	const struct rbd_rule **matched;
+	size_t len = 0;
+	char *body, *out;
+	cJSON *root, *alerts;
+	int rc;
+
+	if (!o->positional) {
+		fprintf(stderr, "simulate: PAYLOAD.json is required\n");
+		return RBD_EXIT_USAGE;
+	}
+	if ((rc = load_config(&cfg, o)))
+		return rc;
+	body = read_file_capped(o->positional, cfg->limits.max_body_bytes, &len);
+	if (!body || rbd_payload_parse(&n, body, len, NULL)) {
+		fprintf(stderr, "simulate: %s\n", rbd_err_msg());
+		free(body);
+		rbd_config_free(cfg);
+		return RBD_EXIT_INVALID;
+	}
+	free(body);
+	if (rbd_runtime_new(&rt, cfg)) {
+		fprintf(stderr, "simulate: %s\n", rbd_err_msg());
+		rbd_notification_free(n);
+		rbd_config_free(cfg);
+		return RBD_EXIT_RUNTIME;
+	}
+	matched = rbd_calloc(cfg->n_rules + 1, sizeof(*matched));
+	root = cJSON_CreateObject();
+	cJSON_AddStringToObject(root, "mode", cfg->mode == RBD_MODE_DRY_RUN ? "dry-run" : "enforce");
+	cJSON_AddStringToObject(root, "group_key", n->group_key);
+	alerts = cJSON_AddArrayToObject(root, "alerts");
+	for (size_t i = 0; i < n->n_alerts; i++) {
+		const struct rbd_alert *a = &n->alerts[i];
+		enum rbd_rule_on on = strcmp(a->status, "resolved") == 0 ? RBD_ON_RESOLVED : RBD_ON_FIRING;
+		size_t k = rbd_ruleindex_match(matched, cfg->n_rules, rt->ix, &a->labels, on);
+		cJSON *ao = cJSON_CreateObject(), *ms;
+		char *labels = rbd_labels_to_json(&a->labels);
+
+		cJSON_AddStringToObject(ao, "fingerprint", a->fingerprint);
+		cJSON_AddStringToObject(ao, "status", a->status);
+		cJSON_AddItemToObject(ao, "labels", cJSON_Parse(labels));
+		free(labels);
+		ms = cJSON_AddArrayToObject(ao, "matches");
+		for (size_t j = 0; j < k; j++)
+			cJSON_AddItemToArray(ms, simulate_rule(cfg, matched[j], a, on));
+		cJSON_AddItemToArray(alerts, ao);
+	}
+	out = cJSON_Print(root);
+	printf("%s\n", out);
+	free(out);
+	cJSON_Delete(root);
+	free(matched);
+	rbd_notification_free(n);
+	rbd_runtime_release(rt);
+	return 0;
+}
+
+/* ---- serve ---- */
+
+static void on_commit(void *ctx)
+{
+	rbd_executor_wake(((struct rbd_app *)ctx)->exec);
+}
+
+static void on_commit_stats(void *ctx, int64_t us, int jobs)
+{
+	struct rbd_app *app = ctx;
+
+	rbd_metrics_observe(app->metrics, "runbookd_store_commit_seconds", NULL, (double)us / 1e6);
+	rbd_metrics_add(app->metrics, "runbookd_store_commits_total", NULL, 1);
+	rbd_metrics_add(app->metrics, "runbookd_store_commit_jobs_total", NULL, jobs);
+}
+
+/* For tests and supervisors: RUNBOOKD_PORT_FILE names a file that gets the bound port. */
+static void write_port_file(int port)
+{
+	const char *path = getenv("RUNBOOKD_PORT_FILE");
+	char tmp[4096];
+	FILE *f;
+
+	if (!path || !*path || (size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp))
+		return;
+	f = fopen(tmp, "w");
+	if (!f)
+		return;
+	fprintf(f, "%d\n", port);
+	fclose(f);
+	rename(tmp, path);
+}
+
+static int serve_loop(struct rbd_app *app, sigset_t *set)
+{
+	for (;;) {
+		int sig = 0;
+
+		if (sigwait(set, &sig) != 0)
+			continue;
+		if (sig == SIGHUP) {
+			rbd_log_info("SIGHUP: reloading config and rules");
+			rbd_app_reload(app);
+			rbd_executor_wake(app->exec);
+			continue;
+		}
+		rbd_log_info("stopping", "signal", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+		return 0;
+	}
+}
+
+static int cmd_serve(const struct opts *o)
+{
+	struct rbd_config *cfg = NULL;
+	struct rbd_store *store = NULL;
+	struct rbd_server *srv = NULL;
+	struct rbd_app app;
+	char *paused = NULL, portstr[16];
+	sigset_t set;
+	int port = 0, rc;
+
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	/* Blocked before any thread starts, so that only sigwait below sees them. */
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	if ((rc = load_config(&cfg, o)))
+		return rc;
+	rc = rbd_store_open(&store, cfg->database, RBD_STORE_MIGRATE);
+	if (rc) {
+		rbd_log_error("cannot open the database", "path", cfg->database, "error", rbd_err_msg());
+		rbd_config_free(cfg);
+		return RBD_EXIT_RUNTIME;
+	}
+	if (rbd_app_init(&app, config_path(o), cfg, store)) {
+		rbd_log_error("cannot start", "error", rbd_err_msg());
+		rbd_store_close(store);
+		return RBD_EXIT_RUNTIME;
+	}
+	if (rbd_store_setting_get(store, &paused, "paused") == 0 && paused && strcmp(paused, "1") == 0)
+		atomic_store(&app.paused, true);
+	free(paused);
+	rbd_httpc_global_init();
+	rbd_store_on_commit_stats(store, on_commit_stats, &app);
+	rc = rbd_executor_recover(&app);
+	if (!rc)
+		rc = rbd_executor_start(&app.exec, &app);
+	if (!rc) {
+		rbd_store_on_commit(store, on_commit, &app);
+		rc = rbd_server_start(&srv, &app, &port);
+	}
+	if (rc) {
+		rbd_log_error("cannot start", "error", rbd_err_msg());
+		rbd_executor_stop(app.exec);
+		rbd_store_close(store);
+		rbd_app_destroy(&app);
+		return RBD_EXIT_RUNTIME;
+	}
+	snprintf(portstr, sizeof(portstr), "%d", port);
+	write_port_file(port);
+	rbd_log_info("listening", "addr", cfg->listen_host, "port", portstr,
+		     "mode", cfg->mode == RBD_MODE_DRY_RUN ? "dry-run" : "enforce",
+		     "database", cfg->database, "paused", atomic_load(&app.paused) ? "true" : "false");
+	serve_loop(&app, &set);
+	atomic_store(&app.stopping, true);
+	rbd_server_stop(srv, 10000);
+	rbd_store_on_commit(store, NULL, NULL);
+	rbd_executor_stop(app.exec);
+	rbd_store_close(store);
+	rbd_app_destroy(&app);
+	rbd_httpc_global_cleanup();
+	rbd_log_info("stopped");
+	return 0;
+}
+
+/* ---- dispatch ---- */
+
+static int parse_opts(struct opts *o, int argc, char **argv)
+{
+	for (int i = 2; i < argc; i++) {
+		const char *a = argv[i];
+		const char **slot = NULL;
+
+		if (strcmp(a, "-c") == 0 || strcmp(a, "--config") == 0)
+			slot = &o->config;
+		else if (strcmp(a, "--incident") == 0)
+			slot = &o->incident;
+		else if (strcmp(a, "--format") == 0)
+			slot = &o->format;
+		else if (strcmp(a, "--lang") == 0)
+			slot = &o->lang;
+		if (slot) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "runbookd: %s needs a value\n", a);
+				return -1;
+			}
+			*slot = argv[++i];
+			continue;
+		}
+		if (a[0] == '-' || o->positional) {
+			fprintf(stderr, "runbookd: unexpected argument %s\n", a);
+			return -1;
+		}
+		o->positional = a;
+	}
+	return 0;
+}
+
+int rbd_cli_main(int argc, char **argv)
+{
+	struct opts o = { 0 };
+
+	if (argc < 2) {
+		usage(stderr);
+		return RBD_EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "--version") == 0)
+		return cmd_version(&o);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(argv[1], commands[i].name) != 0)
+			continue;
+		if (parse_opts(&o, argc, argv)) {
+			fprintf(stderr, "usage: runbookd %s\n", commands[i].usage);
+			return RBD_EXIT_USAGE;
+		}
+		if (o.positional && commands[i].fn != cmd_simulate) {
+			fprintf(stderr, "usage: runbookd %s\n", commands[i].usage);
+			return RBD_EXIT_USAGE;
+		}
+		return commands[i].fn(&o);
+	}
+	fprintf(stderr, "runbookd: unknown command %s\n\n", argv[1]);
+	usage(stderr);
+	return RBD_EXIT_USAGE;
+}

@@ -1,0 +1,536 @@
+/*
+ * executor: claims runnable actions through the store and runs them.
+ *
+ * Must never: spawn or request anything without a committed `running` state, run an
+ * action in dry-run mode or while paused, run anything but the stored rendering, or
+ * block ingest (it runs on its own threads; the store serialises the claims).
+ */
+#include "runbookd/executor.h"
+#include "runbookd/actions.h"
+#include "runbookd/buf.h"
+#include "runbookd/err.h"
+#include "runbookd/exec.h"
+#include "runbookd/gates.h"
+#include "runbookd/httpc.h"
+#include "runbookd/log.h"
+#include "runbookd/ops.h"
+#include "runbookd/timeutil.h"
+
+#include <cJSON.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_WORKERS 64
+
+struct rbd_executor {
+	struct rbd_app *app;
+	pthread_t threads[MAX_WORKERS];
+	int n_threads;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	uint64_t gen;
+	atomic_bool stopping;
+	atomic_llong last_sweep;
+};
+
+/* What a claim hands to the worker: the stored rendering, run outside the transaction. */
+struct claim {
+	struct rbd_runtime *rt;
+	int64_t id;
+	int64_t incident_id;
+	char *rule;
+	struct rbd_rendered r;
+	bool paused;          /* the kill switch as the worker saw it */
+	bool claimed;
+	bool more;            /* something was skipped or cancelled: look again soon */
+};
+
+struct outcome {
+	const char *state;    /* succeeded | failed | timed_out */
+	bool has_exit;
+	int exit_code;
+	int term_signal;
+	char *output;
+	char *result;
+	char reason[256];
+	int64_t duration_ms;
+};
+
+static int event_json(struct rbd_tx *tx, int64_t incident, const char *kind, int64_t action_id,
+		      cJSON *detail)
+{
+	char *s = cJSON_PrintUnformatted(detail);
+	int rc = rbd_tx_event(tx, incident, kind, "runbookd", action_id, s);
+
+	free(s);
+	cJSON_Delete(detail);
+	return rc;
+}
+
+/* Moves an action to a terminal state without running it, with its event. */
+static int settle(struct rbd_tx *tx, const struct rbd_action_rec *a, const char *to,
+		  const char *gate, const char *reason, int64_t now)
+{
+	char kind[48];
+	cJSON *d = cJSON_CreateObject();
+	int rc = rbd_tx_action_transition(tx, a->id, a->state, to, reason, now);
+
+	snprintf(kind, sizeof(kind), "action.%s", to);
+	cJSON_AddStringToObject(d, "gate", gate);
+	cJSON_AddStringToObject(d, "reason", reason);
+	if (rc) {
+		cJSON_Delete(d);
+		return rc;
+	}
+	return event_json(tx, a->incident_id, kind, a->id, d);
+}
+
+/* Looks at one candidate; 1 when it was claimed, 0 to look further, 2 to stop looking. */
+static int consider(struct rbd_tx *tx, struct claim *c, const struct rbd_action_rec *a,
+		    int64_t now)
+{
+	const struct rbd_config *cfg = c->rt->cfg;
+	const struct rbd_rule *rule = rbd_config_rule(cfg, a->rule);
+	struct rbd_rule_counts counts;
+	char reason[512], *key = NULL;
+	enum rbd_gate g;
+	int rc;
+
+	if (!rule) {
+		c->more = true;
+		snprintf(reason, sizeof(reason), "rule %s is no longer loaded", a->rule);
+		return settle(tx, a, "cancelled", "rule_removed", reason, now);
+	}
+	if (cfg->mode == RBD_MODE_DRY_RUN || rule->dry_run) {
+		c->more = true;
+		return settle(tx, a, "dry_run", "dry_run", cfg->mode == RBD_MODE_DRY_RUN ?
+			      "dry-run mode" : "rule is dry_run", now);
+	}
+	if (!a->rendered_json || rbd_rendered_from_json(&c->r, a->rendered_json)) {
+		c->more = true;
+		return settle(tx, a, "failed", "internal", "the stored rendering is unreadable", now);
+	}
+	key = rbd_rendered_key(&c->r);
+	rc = rbd_tx_rule_counts(tx, &counts, rule->name, key, now);
+	free(key);
+	if (rc)
+		return rc;
+	g = rbd_gate_start(cfg, rule, &counts, c->paused, now, reason, sizeof(reason));
+	if (g == RBD_GATE_PAUSED || g == RBD_GATE_CONCURRENCY) {
+		rbd_rendered_clear(&c->r);
+		return 2;
+	}
+	if (g != RBD_GATE_PASS) {
+		rbd_rendered_clear(&c->r);
+		c->more = true;
+		return settle(tx, a, "skipped", rbd_gate_name(g), reason, now);
+	}
+	rc = rbd_tx_action_start(tx, a->id, a->state, now);
+	if (!rc) {
+		cJSON *d = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(d, "rule", rule->name);
+		rc = event_json(tx, a->incident_id, "action.running", a->id, d);
+	}
+	if (rc) {
+		rbd_rendered_clear(&c->r);
+		return rc;
+	}
+	c->id = a->id;
+	c->incident_id = a->incident_id;
+	c->rule = rbd_strdup(a->rule);
+	c->claimed = true;
+	return 1;
+}
+
+static int claim_job(struct rbd_tx *tx, void *arg)
+{
+	static const char *const states[] = { "approved", "planned" };
+	struct claim *c = arg;
+	int64_t now = rbd_now_ms();
+	int rc = 0;
+
+	for (size_t s = 0; s < 2; s++) {
+		int64_t after = 0, id = 0;
+
+		for (;;) {
+			struct rbd_action_rec a;
+			int v;
+
+			rc = rbd_tx_next_action(tx, &id, states[s], after);
+			if (rc || !id)
+				break;
+			after = id;
+			rc = rbd_tx_action_get(tx, &a, id);
+			if (rc)
+				return rc;
+			v = consider(tx, c, &a, now);
+			rbd_action_rec_clear(&a);
+			if (v < 0)
+				return v;
+			if (v == 1 || v == 2)
+				return 0;
+		}
+		if (rc)
+			return rc;
+	}
+	return rc;
+}
+
+/* Output goes into JSON and the report: keep valid UTF-8, replace the rest. */
+static char *clean_output(const char *p, size_t n)
+{
+	char *out = rbd_calloc(n + 1, 1);
+	size_t o = 0;
+
+	for (size_t i = 0; i < n;) {
+		unsigned char c = (unsigned char)p[i];
+		size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+		bool ok = len > 0 && i + len <= n;
+
+		for (size_t k = 1; ok && k < len; k++)
+			ok = ((unsigned char)p[i + k] >> 6) == 2;
+		if (ok && len == 1 && c < 0x20 && c != '\n' && c != '\t' && c != '\r')
+			ok = false;
+		if (!ok) {
+			out[o++] = '?';
+			i++;
+			continue;
+		}
+		memcpy(out + o, p + i, len);
+		o += len;
+		i += len;
+	}
+	out[o] = '\0';
+	return out;
+}
+
+static void run_process(struct outcome *o, const struct rbd_rendered *r, const struct rbd_config *cfg)
+{
+	struct rbd_exec_opts opts = {
+		.argv = (const char *const *)r->argv,
+		.timeout_ms = r->timeout_ms > 0 ? r->timeout_ms : 60000,
+		.grace_ms = cfg->limits.kill_grace_ms,
+		.output_cap = cfg->limits.action_output_bytes,
+	};
+	struct rbd_exec_result res = { 0 };
+
+	if (rbd_exec_run(&res, &opts)) {
+		o->state = "failed";
+		snprintf(o->reason, sizeof(o->reason), "could not start: %s", rbd_err_msg());
+		return;
+	}
+	o->duration_ms = res.duration_ms;
+	o->has_exit = res.exited;
+	o->exit_code = res.exit_code;
+	o->term_signal = res.term_signal;
+	o->output = clean_output(res.output ? res.output : "", res.output_len);
+	if (res.timed_out) {
+		o->state = "timed_out";
+		snprintf(o->reason, sizeof(o->reason), "still running after %lld ms: the process group "
+			 "was terminated", (long long)opts.timeout_ms);
+	} else if (res.exited && res.exit_code == 0) {
+		o->state = "succeeded";
+	} else {
+		o->state = "failed";
+		if (res.exited)
+			snprintf(o->reason, sizeof(o->reason), "exit code %d", res.exit_code);
+		else
+			snprintf(o->reason, sizeof(o->reason), "killed by signal %d", res.term_signal);
+	}
+	if (res.output_total > res.output_len) {
+		char note[96];
+
+		snprintf(note, sizeof(note), "output capped at %zu of %llu bytes", res.output_len,
+			 (unsigned long long)res.output_total);
+		o->result = rbd_strdup(note);
+	}
+	rbd_exec_result_clear(&res);
+}
+
+static void run_http(struct outcome *o, const struct rbd_rendered *r, const struct rbd_config *cfg)
+{
+	struct rbd_http_request req = {
+		.method = r->method, .url = r->url, .body = r->body,
+		.timeout_ms = r->timeout_ms > 0 ? r->timeout_ms : 10000,
+		.response_cap = cfg->limits.action_output_bytes,
+	};
+	struct rbd_http_response resp = { 0 };
+	int64_t t0 = rbd_mono_ms();
+	char res[64];
+	int rc = rbd_httpc_do(&resp, &req);
+
+	o->duration_ms = rbd_mono_ms() - t0;
+	if (rc) {
+		o->state = rc == RBD_ETIMEOUT ? "timed_out" : "failed";
+		snprintf(o->reason, sizeof(o->reason), "%s", rbd_err_msg());
+		rbd_http_response_clear(&resp);
+		return;
+	}
+	snprintf(res, sizeof(res), "HTTP %ld", resp.status);
+	o->result = rbd_strdup(res);
+	o->output = clean_output(resp.body ? resp.body : "", resp.body_len);
+	o->state = (resp.status >= 200 && resp.status < 300) ? "succeeded" : "failed";
+	if (strcmp(o->state, "failed") == 0)
+		snprintf(o->reason, sizeof(o->reason), "HTTP status %ld", resp.status);
+	rbd_http_response_clear(&resp);
+}
+
+static void run_silence(struct outcome *o, const struct rbd_rendered *r,
+			const struct rbd_config *cfg, const struct claim *c)
+{
+	char comment[256], *id = NULL;
+	struct rbd_buf b = RBD_BUF_INIT(256);
+	int64_t t0 = rbd_mono_ms();
+	int rc;
+
+	if (!cfg->am_url) {
+		o->state = "failed";
+		snprintf(o->reason, sizeof(o->reason), "alertmanager.url is not configured");
+		return;
+	}
+	snprintf(comment, sizeof(comment), "runbookd rule %s, incident %lld, action %lld", c->rule,
+		 (long long)c->incident_id, (long long)c->id);
+	rc = rbd_am_silence_create(&id, cfg->am_url, &r->silence_matchers, r->silence_duration_ms,
+				   "runbookd", comment, r->timeout_ms > 0 ? r->timeout_ms : 10000);
+	o->duration_ms = rbd_mono_ms() - t0;
+	if (rc) {
+		o->state = rc == RBD_ETIMEOUT ? "timed_out" : "failed";
+		snprintf(o->reason, sizeof(o->reason), "%s", rbd_err_msg());
+		return;
+	}
+	o->state = "succeeded";
+	rbd_buf_printf(&b, "silence %s", id);
+	o->result = rbd_buf_steal(&b);
+	free(id);
+}
+
+struct finish {
+	const struct claim *c;
+	struct outcome *o;
+	bool tripped;
+};
+
+static int finish_job(struct rbd_tx *tx, void *arg)
+{
+	struct finish *f = arg;
+	const struct claim *c = f->c;
+	struct outcome *o = f->o;
+	const struct rbd_rule *rule = rbd_config_rule(c->rt->cfg, c->rule);
+	int64_t now = rbd_now_ms();
+	char kind[48], excerpt[512];
+	cJSON *d = cJSON_CreateObject();
+	int rc = rbd_tx_action_finish(tx, c->id, o->state, o->has_exit, o->exit_code,
+				      o->term_signal, o->output, o->result,
+				      o->reason[0] ? o->reason : NULL, now);
+
+	snprintf(kind, sizeof(kind), "action.%s", o->state);
+	if (o->has_exit)
+		cJSON_AddNumberToObject(d, "exit_code", o->exit_code);
+	if (o->term_signal)
+		cJSON_AddNumberToObject(d, "signal", o->term_signal);
+	cJSON_AddNumberToObject(d, "duration_ms", (double)o->duration_ms);
+	if (o->reason[0])
+		cJSON_AddStringToObject(d, "reason", o->reason);
+	if (o->result)
+		cJSON_AddStringToObject(d, "result", o->result);
+	if (o->output && o->output[0]) {
+		snprintf(excerpt, sizeof(excerpt), "%s", o->output);
+		cJSON_AddStringToObject(d, "output_excerpt", excerpt);
+	}
+	if (rc) {
+		cJSON_Delete(d);
+		return rc;
+	}
+	rc = event_json(tx, c->incident_id, kind, c->id, d);
+	if (!rc && rule && rule->max_failures_per_hour > 0 && strcmp(o->state, "succeeded") != 0) {
+		struct rbd_rule_counts counts;
+
+		rc = rbd_tx_rule_counts(tx, &counts, rule->name, NULL, now);
+		if (!rc && !counts.tripped_at && counts.failures_window >= rule->max_failures_per_hour) {
+			d = cJSON_CreateObject();
+			cJSON_AddStringToObject(d, "rule", rule->name);
+			cJSON_AddNumberToObject(d, "failures_last_hour", counts.failures_window);
+			rc = rbd_tx_rule_trip(tx, rule->name, now);
+			if (!rc)
+				rc = event_json(tx, c->incident_id, "rule.tripped", c->id, d);
+			else
+				cJSON_Delete(d);
+			f->tripped = true;
+		}
+	}
+	return rc;
+}
+
+static void execute(struct rbd_executor *ex, struct claim *c)
+{
+	const struct rbd_config *cfg = c->rt->cfg;
+	struct outcome o = { .state = "failed" };
+	struct finish f = { c, &o, false };
+	char id[24], labels[64];
+	int rc;
+
+	snprintf(id, sizeof(id), "%lld", (long long)c->id);
+	rbd_log_info("action starting", "action_id", id, "rule", c->rule,
+		     "kind", rbd_action_kind_name(c->r.kind));
+	/* The single choke point: nothing below runs in dry-run mode. */
+	if (cfg->mode == RBD_MODE_DRY_RUN) {
+		snprintf(o.reason, sizeof(o.reason), "refused: dry-run mode");
+	} else if (c->r.kind == RBD_ACTION_RUN) {
+		run_process(&o, &c->r, cfg);
+	} else if (c->r.kind == RBD_ACTION_HTTP) {
+		run_http(&o, &c->r, cfg);
+	} else {
+		run_silence(&o, &c->r, cfg, c);
+	}
+	rc = rbd_store_write(ex->app->store, finish_job, &f);
+	if (rc)
+		rbd_log_error("could not record an action's result", "action_id", id,
+			      "state", o.state, "error", rbd_err_msg());
+	rbd_log_info("action finished", "action_id", id, "state", o.state);
+	snprintf(labels, sizeof(labels), "state=\"%s\"", o.state);
+	rbd_metrics_add(ex->app->metrics, "runbookd_actions_finished_total", labels, 1);
+	rbd_metrics_observe(ex->app->metrics, "runbookd_action_duration_seconds", NULL,
+			    (double)o.duration_ms / 1000.0);
+	free(o.output);
+	free(o.result);
+}
+
+static void sweep_expired(struct rbd_executor *ex)
+{
+	int64_t now = rbd_mono_ms();
+	long long last = atomic_load(&ex->last_sweep);
+
+	if (now - last < 1000 || !atomic_compare_exchange_strong(&ex->last_sweep, &last, now))
+		return;
+	if (rbd_ops_expire(ex->app))
+		rbd_log_warn("approval expiry sweep failed", "error", rbd_err_msg());
+}
+
+static void *worker_main(void *arg)
+{
+	struct rbd_executor *ex = arg;
+
+	while (!atomic_load(&ex->stopping)) {
+		struct claim c = { 0 };
+		uint64_t gen;
+		int rc;
+
+		pthread_mutex_lock(&ex->mu);
+		gen = ex->gen;
+		pthread_mutex_unlock(&ex->mu);
+		sweep_expired(ex);
+		c.rt = rbd_app_runtime(ex->app);
+		c.paused = atomic_load(&ex->app->paused);
+		rc = c.paused ? 0 : rbd_store_write(ex->app->store, claim_job, &c);
+		if (rc)
+			rbd_log_warn("claiming an action failed", "error", rbd_err_msg());
+		if (c.claimed)
+			execute(ex, &c);
+		rbd_rendered_clear(&c.r);
+		free(c.rule);
+		rbd_runtime_release(c.rt);
+		if (c.claimed || c.more)
+			continue;
+		pthread_mutex_lock(&ex->mu);
+		if (gen == ex->gen && !atomic_load(&ex->stopping)) {
+			struct timespec ts;
+
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_sec += 1;
+			pthread_cond_timedwait(&ex->cv, &ex->mu, &ts);
+		}
+		pthread_mutex_unlock(&ex->mu);
+	}
+	return NULL;
+}
+
+void rbd_executor_wake(struct rbd_executor *ex)
+{
+	if (!ex)
+		return;
+	pthread_mutex_lock(&ex->mu);
+	ex->gen++;
+	pthread_cond_broadcast(&ex->cv);
+	pthread_mutex_unlock(&ex->mu);
+}
+
+struct recover {
+	int n;
+};
+
+static int recover_job(struct rbd_tx *tx, void *arg)
+{
+	struct recover *r = arg;
+	int64_t *ids = NULL;
+	size_t n = 0;
+	int rc = rbd_tx_interrupt_running(tx, &ids, &n, rbd_now_ms());
+
+	for (size_t i = 0; !rc && i < n; i++) {
+		cJSON *d = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(d, "reason", "runbookd stopped while it was running; not re-run");
+		rc = event_json(tx, rbd_tx_incident_of_action(tx, ids[i]), "action.interrupted", ids[i], d);
+	}
+	r->n = (int)n;
+	free(ids);
+	return rc;
+}
+
+int rbd_executor_recover(struct rbd_app *app)
+{
+	struct recover r = { 0 };
+	int rc = rbd_store_write(app->store, recover_job, &r);
+
+	if (!rc && r.n) {
+		char n[16];
+
+		snprintf(n, sizeof(n), "%d", r.n);
+		rbd_log_warn("actions interrupted by the last stop are marked interrupted, not re-run",
+			     "count", n);
+	}
+	return rc;
+}
+
+int rbd_executor_start(struct rbd_executor **out, struct rbd_app *app)
+{
+	struct rbd_executor *ex = rbd_calloc(1, sizeof(*ex));
+	struct rbd_runtime *rt = rbd_app_runtime(app);
+	int n = rt->cfg->limits.max_concurrent_actions;
+
+	rbd_runtime_release(rt);
+	ex->app = app;
+	pthread_mutex_init(&ex->mu, NULL);
+	pthread_cond_init(&ex->cv, NULL);
+	if (n < 1)
+		n = 1;
+	if (n > MAX_WORKERS)
+		n = MAX_WORKERS;
+	for (int i = 0; i < n; i++) {
+		if (pthread_create(&ex->threads[i], NULL, worker_main, ex) != 0)
+			break;
+		ex->n_threads++;
+	}
+	if (ex->n_threads == 0) {
+		free(ex);
+		return rbd_err_set(RBD_EIO, "cannot start executor threads");
+	}
+	*out = ex;
+	return 0;
+}
+
+void rbd_executor_stop(struct rbd_executor *ex)
+{
+	if (!ex)
+		return;
+	atomic_store(&ex->stopping, true);
+	rbd_executor_wake(ex);
+	for (int i = 0; i < ex->n_threads; i++)
+		pthread_join(ex->threads[i], NULL);
+	pthread_mutex_destroy(&ex->mu);
+	pthread_cond_destroy(&ex->cv);
+	free(ex);
+}

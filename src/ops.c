@@ -1,0 +1,232 @@
+/*
+ * ops: operator operations. Must never approve anything but the exact stored
+ * rendering, count one operator twice toward a quorum, or move an action out of a
+ * state it is not in (every transition is conditional on the current state).
+ */
+#include "runbookd/ops.h"
+#include "runbookd/err.h"
+#include "runbookd/log.h"
+#include "runbookd/timeutil.h"
+
+#include <cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int event_kv(struct rbd_tx *tx, int64_t incident, const char *kind, const char *actor,
+		    int64_t action_id, cJSON *detail)
+{
+	char *s = cJSON_PrintUnformatted(detail);
+	int rc = rbd_tx_event(tx, incident, kind, actor, action_id, s);
+
+	free(s);
+	cJSON_Delete(detail);
+	return rc;
+}
+
+static int expire_due(struct rbd_tx *tx, int64_t now)
+{
+	int64_t *ids = NULL;
+	size_t n = 0;
+	int rc = rbd_tx_expired_approvals(tx, &ids, &n, now);
+
+	for (size_t i = 0; !rc && i < n; i++) {
+		cJSON *d = cJSON_CreateObject();
+
+		rc = rbd_tx_action_transition(tx, ids[i], "pending_approval", "expired",
+					      "no decision within approval_ttl", now);
+		cJSON_AddStringToObject(d, "reason", "no decision within approval_ttl");
+		if (!rc)
+			rc = event_kv(tx, rbd_tx_incident_of_action(tx, ids[i]), "action.expired",
+				      "runbookd", ids[i], d);
+		else
+			cJSON_Delete(d);
+	}
+	free(ids);
+	return rc;
+}
+
+static int expire_job(struct rbd_tx *tx, void *arg)
+{
+	return expire_due(tx, rbd_now_ms());
+}
+
+int rbd_ops_expire(struct rbd_app *app)
+{
+	return rbd_store_write(app->store, expire_job, NULL);
+}
+
+struct decide {
+	int64_t id;
+	const char *who;
+	bool approve;
+	const char *comment;
+	int conflict;          /* set when the answer is 409 after committing the expiry */
+	char msg[160];
+};
+
+static int decide_job(struct rbd_tx *tx, void *arg)
+{
+	struct decide *d = arg;
+	struct rbd_action_rec a;
+	int64_t now = rbd_now_ms();
+	int approvals = 0, rc;
+	cJSON *det;
+
+	rc = expire_due(tx, now);
+	if (!rc)
+		rc = rbd_tx_action_get(tx, &a, d->id);
+	if (rc)
+		return rc;
+	if (strcmp(a.state, "pending_approval") != 0) {
+		d->conflict = 1;
+		snprintf(d->msg, sizeof(d->msg), "action %lld is %s, not pending_approval",
+			 (long long)d->id, a.state);
+		rbd_action_rec_clear(&a);
+		return 0;
+	}
+	rc = rbd_tx_approval_add(tx, &approvals, d->id, d->who, d->approve ? "approve" : "reject",
+				 d->comment, now);
+	if (rc == RBD_ECONFLICT) {
+		d->conflict = 1;
+		snprintf(d->msg, sizeof(d->msg), "%s already decided on action %lld", d->who,
+			 (long long)d->id);
+		rbd_action_rec_clear(&a);
+		return 0;
+	}
+	det = cJSON_CreateObject();
+	cJSON_AddStringToObject(det, "by", d->who);
+	if (d->comment)
+		cJSON_AddStringToObject(det, "comment", d->comment);
+	if (!rc && !d->approve) {
+		rc = rbd_tx_action_transition(tx, d->id, "pending_approval", "rejected", NULL, now);
+		if (!rc)
+			rc = rbd_tx_action_set_decided_by(tx, d->id, d->who);
+		if (!rc)
+			rc = event_kv(tx, a.incident_id, "action.rejected", d->who, d->id, det), det = NULL;
+	} else if (!rc && approvals < a.approvals_needed) {
+		cJSON_AddNumberToObject(det, "approvals", approvals);
+		cJSON_AddNumberToObject(det, "needed", a.approvals_needed);
+		rc = event_kv(tx, a.incident_id, "action.approval_recorded", d->who, d->id, det);
+		det = NULL;
+	} else if (!rc) {
+		rc = rbd_tx_action_transition(tx, d->id, "pending_approval", "approved", NULL, now);
+		if (!rc)
+			rc = rbd_tx_approvers(tx, d->id);
+		cJSON_AddNumberToObject(det, "approvals", approvals);
+		if (!rc)
+			rc = event_kv(tx, a.incident_id, "action.approved", d->who, d->id, det);
+		det = NULL;
+	}
+	cJSON_Delete(det);
+	rbd_action_rec_clear(&a);
+	return rc;
+}
+
+int rbd_ops_decide(struct rbd_app *app, int64_t id, const char *who, bool approve,
+		   const char *comment)
+{
+	struct decide d = { .id = id, .who = who, .approve = approve, .comment = comment };
+	int rc = rbd_store_write(app->store, decide_job, &d);
+
+	if (rc)
+		return rc;
+	if (d.conflict)
+		return rbd_err_set(RBD_ECONFLICT, "%s", d.msg);
+	return 0;
+}
+
+struct note {
+	int64_t incident_id;
+	const char *who;
+	const char *text;
+};
+
+static int note_job(struct rbd_tx *tx, void *arg)
+{
+	struct note *n = arg;
+	bool exists = false;
+	cJSON *d;
+	int rc = rbd_tx_incident_exists(tx, &exists, n->incident_id);
+
+	if (rc)
+		return rc;
+	if (!exists)
+		return rbd_err_set(RBD_ENOTFOUND, "no incident %lld", (long long)n->incident_id);
+	d = cJSON_CreateObject();
+	cJSON_AddStringToObject(d, "text", n->text);
+	return event_kv(tx, n->incident_id, "note.added", n->who, 0, d);
+}
+
+int rbd_ops_note(struct rbd_app *app, int64_t incident_id, const char *who, const char *text)
+{
+	struct note n = { incident_id, who, text };
+
+	return rbd_store_write(app->store, note_job, &n);
+}
+
+struct pause {
+	const char *who;
+	bool paused;
+};
+
+static int pause_job(struct rbd_tx *tx, void *arg)
+{
+	struct pause *p = arg;
+	cJSON *d = cJSON_CreateObject();
+	int rc = rbd_tx_setting_set(tx, "paused", p->paused ? "1" : "0");
+
+	cJSON_AddBoolToObject(d, "paused", p->paused);
+	if (rc) {
+		cJSON_Delete(d);
+		return rc;
+	}
+	return event_kv(tx, 0, p->paused ? "system.paused" : "system.resumed", p->who, 0, d);
+}
+
+int rbd_ops_pause(struct rbd_app *app, const char *who, bool paused)
+{
+	struct pause p = { who, paused };
+	int rc = rbd_store_write(app->store, pause_job, &p);
+
+	if (!rc) {
+		atomic_store(&app->paused, paused);
+		rbd_metrics_set(app->metrics, "runbookd_paused", NULL, paused ? 1 : 0);
+		rbd_log_warn(paused ? "kill switch on: nothing will start" : "kill switch off",
+			     "by", who);
+	}
+	return rc;
+}
+
+struct reset {
+	const char *rule;
+	const char *who;
+};
+
+static int reset_job(struct rbd_tx *tx, void *arg)
+{
+	struct reset *r = arg;
+	cJSON *d = cJSON_CreateObject();
+	int rc = rbd_tx_rule_reset(tx, r->rule, r->who, rbd_now_ms());
+
+	cJSON_AddStringToObject(d, "rule", r->rule);
+	if (rc) {
+		cJSON_Delete(d);
+		return rc;
+	}
+	return event_kv(tx, 0, "rule.reset", r->who, 0, d);
+}
+
+int rbd_ops_reset_rule(struct rbd_app *app, const char *rule, const char *who)
+{
+	struct rbd_runtime *rt = rbd_app_runtime(app);
+	struct reset r = { rule, who };
+	int rc;
+
+	if (!rbd_config_rule(rt->cfg, rule))
+		rc = rbd_err_set(RBD_ENOTFOUND, "no rule named %s", rule);
+	else
+		rc = rbd_store_write(app->store, reset_job, &r);
+	rbd_runtime_release(rt);
+	return rc;
+}

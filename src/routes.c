@@ -1,0 +1,752 @@
+/*
+ * routes: the HTTP API table and its handlers. Must never reveal a token, echo a
+ * request body, or answer 2xx to an ingest before the commit. Every error is SPEC's
+ * JSON error with a snake_case code.
+ */
+#include "runbookd/routes.h"
+#include "runbookd/auth.h"
+#include "runbookd/err.h"
+#include "runbookd/export.h"
+#include "runbookd/ingest.h"
+#include "runbookd/log.h"
+#include "runbookd/matcher.h"
+#include "runbookd/model.h"
+#include "runbookd/ops.h"
+#include "runbookd/payload.h"
+#include "runbookd/timeutil.h"
+
+#include <cJSON.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef void (*handler_fn)(struct rbd_app *app, struct rbd_request *req,
+			   struct rbd_response *resp);
+
+struct rbd_route {
+	const char *method;
+	const char *pattern;
+	enum rbd_role role;
+	handler_fn fn;
+};
+
+static void h_alerts(struct rbd_app *, struct rbd_request *, struct rbd_response *);
+static void h_incidents(struct rbd_app *, struct rbd_request *, struct rbd_response *);
+static void h_incident(struct rbd_app *, struct rbd_request *, struct rbd_response *);
+static void h_timeline(struct rbd_app *, struct rbd_request *, struct rbd_response *);
+static void h_note(struct rbd_app *, struct rbd_request *, struct rbd_response *);
+static void h_actions(struct rbd_app *, struct rbd_request *, struct rbd_response *);
+static void h_action(struct rbd_app *, struct rbd_request *, struct rbd_response *);
+static void h_approve(struct rbd_app *, struct rbd_request *, struct rbd_response *);
+static void h_reject(struct rbd_app *, struct rbd_request *, struct rbd_response *);
+static void h_pause(struct rbd_app *, struct rbd_request *, struct rbd_response *);
+static void h_resume(struct rbd_app *, struct rbd_request *, struct rbd_response *);
+static void h_rules(struct rbd_app *, struct rbd_request *, struct rbd_response *);
+static void h_rule_reset(struct rbd_app *, struct rbd_request *, struct rbd_response *);
+static void h_healthz(struct rbd_app *, struct rbd_request *, struct rbd_response *);
+static void h_readyz(struct rbd_app *, struct rbd_request *, struct rbd_response *);
+static void h_metrics(struct rbd_app *, struct rbd_request *, struct rbd_response *);
+
+static const struct rbd_route routes[] = {
+	{ "POST", "/api/v1/alerts",                  RBD_ROLE_INGEST,   h_alerts },
+	{ "GET",  "/api/v1/incidents",               RBD_ROLE_VIEWER,   h_incidents },
+	{ "GET",  "/api/v1/incidents/{id}",          RBD_ROLE_VIEWER,   h_incident },
+	{ "GET",  "/api/v1/incidents/{id}/timeline", RBD_ROLE_VIEWER,   h_timeline },
+	{ "POST", "/api/v1/incidents/{id}/notes",    RBD_ROLE_OPERATOR, h_note },
+	{ "GET",  "/api/v1/actions",                 RBD_ROLE_VIEWER,   h_actions },
+	{ "GET",  "/api/v1/actions/{id}",            RBD_ROLE_VIEWER,   h_action },
+	{ "POST", "/api/v1/actions/{id}/approve",    RBD_ROLE_OPERATOR, h_approve },
+	{ "POST", "/api/v1/actions/{id}/reject",     RBD_ROLE_OPERATOR, h_reject },
+	{ "POST", "/api/v1/pause",                   RBD_ROLE_OPERATOR, h_pause },
+	{ "POST", "/api/v1/resume",                  RBD_ROLE_OPERATOR, h_resume },
+	{ "GET",  "/api/v1/rules",                   RBD_ROLE_VIEWER,   h_rules },
+	{ "POST", "/api/v1/rules/{name}/reset",      RBD_ROLE_OPERATOR, h_rule_reset },
+	{ "GET",  "/healthz",                        RBD_ROLE_NONE,     h_healthz },
+	{ "GET",  "/readyz",                         RBD_ROLE_NONE,     h_readyz },
+	{ "GET",  "/metrics",                        RBD_ROLE_NONE,     h_metrics },
+};
+
+#define MAX_SEGMENT 256
+
+/* ---- responses ---- */
+
+static void reply_json(struct rbd_response *resp, int status, cJSON *obj)
+{
+	char *s = cJSON_PrintUnformatted(obj);
+
+	cJSON_Delete(obj);
+	resp->status = status;
+	resp->content_type = "application/json";
+	rbd_buf_reset(&resp->body);
+	if (!s || rbd_buf_puts(&resp->body, s) || rbd_buf_putc(&resp->body, '\n')) {
+		resp->status = 500;
+		rbd_buf_reset(&resp->body);
+		rbd_buf_puts(&resp->body, "{\"error\":{\"code\":\"internal\",\"message\":\"response too large\"}}\n");
+	}
+	free(s);
+}
+
+void rbd_response_error(struct rbd_response *resp, int status, const char *code,
+			const char *message)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON *e = cJSON_AddObjectToObject(o, "error");
+
+	cJSON_AddStringToObject(e, "code", code);
+	cJSON_AddStringToObject(e, "message", message);
+	reply_json(resp, status, o);
+}
+
+/* Answers for an RBD_E* code with the thread's message. */
+static void reply_rc(struct rbd_response *resp, int rc)
+{
+	int status = rbd_err_http_status(rc);
+	const char *msg = rbd_err_msg();
+
+	if (status >= 500)
+		rbd_log_warn("request failed", "error", msg);
+	rbd_response_error(resp, status, rbd_err_code_name(rc), *msg ? msg : "request failed");
+}
+
+/* ---- routing ---- */
+
+/* Matches path against pattern; {x} takes one non-empty segment into params. */
+static bool route_match(const char *pattern, const char *path, char *params[2])
+{
+	int np = 0;
+
+	while (*pattern && *path) {
+		if (*pattern == '{') {
+			size_t seg = strcspn(path, "/");
+
+			if (seg == 0 || seg > MAX_SEGMENT || np == 2)
+				goto fail;
+			params[np++] = rbd_strndup(path, seg);
+			path += seg;
+			pattern = strchr(pattern, '}') + 1;
+			continue;
+		}
+		if (*pattern++ != *path++)
+			goto fail;
+	}
+	if (*pattern == '\0' && *path == '\0')
+		return true;
+fail:
+	for (int i = 0; i < np; i++) {
+		free(params[i]);
+		params[i] = NULL;
+	}
+	return false;
+}
+
+int rbd_routes_preflight(const struct rbd_route **out, struct rbd_request *req,
+			 const char *authorization, struct rbd_response *resp)
+{
+	const struct rbd_route *found = NULL;
+	bool path_known = false;
+	int rc;
+
+	*out = NULL;
+	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]) && !found; i++) {
+		char *params[2] = { NULL, NULL };
+
+		if (!route_match(routes[i].pattern, req->path, params))
+			continue;
+		path_known = true;
+		if (strcmp(routes[i].method, req->method) == 0) {
+			found = &routes[i];
+			req->params[0] = params[0];
+			req->params[1] = params[1];
+		} else {
+			free(params[0]);
+			free(params[1]);
+		}
+	}
+	if (!found) {
+		if (path_known) {
+			rbd_response_error(resp, 405, "method_not_allowed", "method not allowed on this path");
+			return RBD_EINVAL;
+		}
+		rbd_response_error(resp, 404, "not_found", "no such endpoint");
+		return RBD_ENOTFOUND;
+	}
+	*out = found;
+	if (found->role == RBD_ROLE_NONE)
+		return 0;
+	/* The same answer for every authentication failure: it must not tell which part failed. */
+	rc = rbd_auth_check(&req->token, req->rt->cfg, authorization);
+	if (rc) {
+		rbd_response_error(resp, 401, "unauthorized", "a valid bearer token is required");
+		return rc;
+	}
+	if (!rbd_auth_allows(req->token, found->role)) {
+		char msg[96];
+
+		snprintf(msg, sizeof(msg), "this endpoint needs the %s role", rbd_role_name(found->role));
+		rbd_response_error(resp, 403, "forbidden", msg);
+		return RBD_EFORBIDDEN;
+	}
+	return 0;
+}
+
+void rbd_routes_handle(const struct rbd_route *route, struct rbd_app *app,
+		       struct rbd_request *req, struct rbd_response *resp)
+{
+	route->fn(app, req, resp);
+}
+
+const char *rbd_route_pattern(const struct rbd_route *route)
+{
+	return route->pattern;
+}
+
+void rbd_request_clear(struct rbd_request *req)
+{
+	free(req->params[0]);
+	free(req->params[1]);
+	req->params[0] = req->params[1] = NULL;
+}
+
+/* ---- argument helpers ---- */
+
+/* Parses a positive decimal id; 400 on anything else. */
+static int parse_id(int64_t *out, const char *s, const char *what)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = s ? strtoll(s, &end, 10) : 0;
+	if (!s || *s == '\0' || *s == '-' || *s == '+' || *end != '\0' || errno || v <= 0)
+		return rbd_err_set(RBD_EINVAL, "%s must be a positive integer", what);
+	*out = v;
+	return 0;
+}
+
+static int parse_int_arg(int64_t *out, struct rbd_request *req, const char *name, int64_t dflt,
+			 int64_t min, int64_t max)
+{
+	const char *s = req->arg(req->arg_ctx, name);
+	char *end;
+	long long v;
+
+	*out = dflt;
+	if (!s)
+		return 0;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (*s == '\0' || *end != '\0' || errno || v < min || v > max)
+		return rbd_err_set(RBD_EINVAL, "%s must be an integer from %lld to %lld", name,
+				   (long long)min, (long long)max);
+	*out = v;
+	return 0;
+}
+
+/* Parses an optional JSON object body; NULL when the body is empty. */
+static int parse_body(cJSON **out, struct rbd_request *req)
+{
+	cJSON *o;
+
+	*out = NULL;
+	if (req->body_len == 0)
+		return 0;
+	o = cJSON_ParseWithLength(req->body, req->body_len);
+	if (!o || !cJSON_IsObject(o)) {
+		cJSON_Delete(o);
+		return rbd_err_set(RBD_EINVAL, "the body must be a JSON object");
+	}
+	*out = o;
+	return 0;
+}
+
+/* An optional string member of at most max bytes. */
+static int body_string(const char **out, cJSON *body, const char *name, size_t max, bool required)
+{
+	cJSON *v = body ? cJSON_GetObjectItemCaseSensitive(body, name) : NULL;
+
+	*out = NULL;
+	if (!v || cJSON_IsNull(v)) {
+		if (required)
+			return rbd_err_set(RBD_EINVAL, "%s is required", name);
+		return 0;
+	}
+	if (!cJSON_IsString(v))
+		return rbd_err_set(RBD_EINVAL, "%s must be a string", name);
+	if (strlen(v->valuestring) > max)
+		return rbd_err_set(RBD_EINVAL, "%s is longer than %zu bytes", name, max);
+	if (required && v->valuestring[0] == '\0')
+		return rbd_err_set(RBD_EINVAL, "%s must not be empty", name);
+	*out = v->valuestring;
+	return 0;
+}
+
+static void free_incidents(struct rbd_incident *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		rbd_incident_clear(&v[i]);
+	free(v);
+}
+
+static void free_alerts(struct rbd_alert_rec *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		rbd_alert_rec_clear(&v[i]);
+	free(v);
+}
+
+static void free_actions(struct rbd_action_rec *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		rbd_action_rec_clear(&v[i]);
+	free(v);
+}
+
+/* ---- handlers ---- */
+
+static void h_alerts(struct rbd_app *app, struct rbd_request *req, struct rbd_response *resp)
+{
+	const struct rbd_limits *lim = &req->rt->cfg->limits;
+	struct rbd_payload_limits pl = { lim->max_alerts, lim->max_labels, 16384, 32 };
+	struct rbd_notification *n = NULL;
+	struct rbd_ingest_result res;
+	char labels[64];
+	cJSON *o, *ids;
+	int rc;
+
+	rc = rbd_payload_parse(&n, req->body, req->body_len, &pl);
+	if (rc) {
+		rbd_metrics_add(app->metrics, "runbookd_notifications_total",
+				"outcome=\"rejected\",status=\"\"", 1);
+		reply_rc(resp, rc);
+		return;
+	}
+	rc = rbd_ingest(&res, app, n);
+	snprintf(labels, sizeof(labels), "outcome=\"%s\",status=\"%s\"", rc ? "failed" : "stored",
+		 strcmp(n->status, "firing") == 0 ? "firing" : "resolved");
+	rbd_metrics_add(app->metrics, "runbookd_notifications_total", labels, 1);
+	if (rc) {
+		rbd_log_error("notification not stored; Alertmanager will retry", "error", rbd_err_msg());
+		rbd_response_error(resp, 503, "unavailable",
+				   "the notification could not be stored; retry later");
+		rbd_notification_free(n);
+		return;
+	}
+	rbd_metrics_add(app->metrics, "runbookd_alert_episodes_stored_total", NULL, res.new_episodes);
+	o = cJSON_CreateObject();
+	cJSON_AddNumberToObject(o, "accepted", res.accepted);
+	ids = cJSON_AddArrayToObject(o, "incident_ids");
+	for (size_t i = 0; i < res.n_ids; i++)
+		cJSON_AddItemToArray(ids, cJSON_CreateNumber((double)res.incident_ids[i]));
+	cJSON_AddNumberToObject(o, "new_episodes", res.new_episodes);
+	cJSON_AddNumberToObject(o, "actions_planned", res.planned);
+	reply_json(resp, 200, o);
+	rbd_ingest_result_clear(&res);
+	rbd_notification_free(n);
+}
+
+static void h_incidents(struct rbd_app *app, struct rbd_request *req, struct rbd_response *resp)
+{
+	const char *status = req->arg(req->arg_ctx, "status");
+	struct rbd_incident *list = NULL;
+	int64_t limit, offset, total = 0;
+	size_t n = 0;
+	cJSON *o, *arr;
+	int rc;
+
+	if (status && strcmp(status, "open") != 0 && strcmp(status, "resolved") != 0) {
+		rbd_response_error(resp, 400, "invalid_input", "status must be open or resolved");
+		return;
+	}
+	rc = parse_int_arg(&limit, req, "limit", 100, 1, 10000);
+	if (!rc)
+		rc = parse_int_arg(&offset, req, "offset", 0, 0, INT64_MAX / 2);
+	if (!rc)
+		rc = rbd_store_incidents(app->store, &list, &n, &total, status, limit, offset);
+	if (rc) {
+		reply_rc(resp, rc);
+		return;
+	}
+	o = cJSON_CreateObject();
+	arr = cJSON_AddArrayToObject(o, "incidents");
+	for (size_t i = 0; i < n; i++)
+		cJSON_AddItemToArray(arr, rbd_incident_json(&list[i]));
+	cJSON_AddNumberToObject(o, "total", (double)total);
+	free_incidents(list, n);
+	reply_json(resp, 200, o);
+}
+
+static void h_incident(struct rbd_app *app, struct rbd_request *req, struct rbd_response *resp)
+{
+	struct rbd_incident inc;
+	struct rbd_alert_rec *alerts = NULL;
+	struct rbd_action_rec *actions = NULL;
+	size_t na = 0, nx = 0;
+	int64_t id;
+	cJSON *o, *arr;
+	int rc = parse_id(&id, req->params[0], "incident id");
+
+	if (!rc)
+		rc = rbd_store_incident(app->store, &inc, id);
+	if (rc) {
+		reply_rc(resp, rc);
+		return;
+	}
+	rc = rbd_store_alerts(app->store, &alerts, &na, id);
+	if (!rc)
+		rc = rbd_store_actions(app->store, &actions, &nx, id, NULL, 100000);
+	if (rc) {
+		reply_rc(resp, rc);
+		goto done;
+	}
+	o = cJSON_CreateObject();
+	cJSON_AddItemToObject(o, "incident", rbd_incident_json(&inc));
+	arr = cJSON_AddArrayToObject(o, "alerts");
+	for (size_t i = 0; i < na; i++)
+		cJSON_AddItemToArray(arr, rbd_alert_rec_json(&alerts[i]));
+	arr = cJSON_AddArrayToObject(o, "actions");
+	/* Oldest first within an incident, as they happened. */
+	for (size_t i = nx; i > 0; i--)
+		cJSON_AddItemToArray(arr, rbd_action_rec_json(&actions[i - 1]));
+	reply_json(resp, 200, o);
+done:
+	free_alerts(alerts, na);
+	free_actions(actions, nx);
+	rbd_incident_clear(&inc);
+}
+
+static int iter_next(void *ctx, const struct rbd_event **ev)
+{
+	return rbd_store_events_next(ctx, ev);
+}
+
+static int iter_rewind(void *ctx)
+{
+	return rbd_store_events_rewind(ctx);
+}
+
+int rbd_routes_export(struct rbd_buf *out, struct rbd_store *store, long long id, int fmt,
+		      const char *lang)
+{
+	struct rbd_incident inc;
+	struct rbd_alert_rec *alerts = NULL;
+	struct rbd_action_rec *actions = NULL;
+	struct rbd_event_iter *it = NULL;
+	size_t na = 0, nx = 0;
+	struct rbd_export_src src;
+	int rc = rbd_store_incident(store, &inc, id);
+
+	if (rc)
+		return rc;
+	rc = rbd_store_alerts(store, &alerts, &na, id);
+	if (!rc)
+		rc = rbd_store_actions(store, &actions, &nx, id, NULL, 100000);
+	/* Oldest first for the report. */
+	for (size_t i = 0; !rc && i < nx / 2; i++) {
+		struct rbd_action_rec t = actions[i];
+
+		actions[i] = actions[nx - 1 - i];
+		actions[nx - 1 - i] = t;
+	}
+	if (!rc)
+		rc = rbd_store_events_open(store, &it, &inc);
+	if (!rc) {
+		src = (struct rbd_export_src){ &inc, alerts, na, actions, nx, iter_next, iter_rewind, it };
+		rc = rbd_export_render(out, fmt, lang, &src);
+	}
+	rbd_store_events_close(it);
+	free_alerts(alerts, na);
+	free_actions(actions, nx);
+	rbd_incident_clear(&inc);
+	return rc;
+}
+
+static void h_timeline(struct rbd_app *app, struct rbd_request *req, struct rbd_response *resp)
+{
+	const char *format = req->arg(req->arg_ctx, "format");
+	const char *lang = req->arg(req->arg_ctx, "lang");
+	enum rbd_export_format fmt = RBD_EXPORT_JSON;
+	int64_t id;
+	int rc = parse_id(&id, req->params[0], "incident id");
+
+	if (!rc && format)
+		rc = rbd_export_format_parse(&fmt, format);
+	if (!rc)
+		rc = rbd_export_lang_check(lang);
+	if (rc) {
+		reply_rc(resp, rc);
+		return;
+	}
+	rbd_buf_reset(&resp->body);
+	resp->body.max = (size_t)512 * 1024 * 1024;
+	rc = rbd_routes_export(&resp->body, app->store, id, fmt, lang);
+	if (rc) {
+		reply_rc(resp, rc);
+		return;
+	}
+	resp->status = 200;
+	resp->content_type = rbd_export_content_type(fmt);
+}
+
+static void h_note(struct rbd_app *app, struct rbd_request *req, struct rbd_response *resp)
+{
+	cJSON *body = NULL, *o;
+	const char *text;
+	int64_t id;
+	int rc = parse_id(&id, req->params[0], "incident id");
+
+	if (!rc)
+		rc = parse_body(&body, req);
+	if (!rc)
+		rc = body_string(&text, body, "text", 16384, true);
+	if (!rc)
+		rc = rbd_ops_note(app, id, req->token->name, text);
+	if (rc) {
+		reply_rc(resp, rc);
+	} else {
+		o = cJSON_CreateObject();
+		cJSON_AddNumberToObject(o, "incident_id", (double)id);
+		cJSON_AddStringToObject(o, "added_by", req->token->name);
+		reply_json(resp, 201, o);
+	}
+	cJSON_Delete(body);
+}
+
+static bool known_state(const char *s)
+{
+	static const char *const states[] = {
+		"planned", "pending_approval", "approved", "running", "succeeded", "failed",
+		"timed_out", "rejected", "expired", "cancelled", "skipped", "dry_run", "interrupted",
+	};
+
+	for (size_t i = 0; i < sizeof(states) / sizeof(states[0]); i++)
+		if (strcmp(s, states[i]) == 0)
+			return true;
+	return false;
+}
+
+static void h_actions(struct rbd_app *app, struct rbd_request *req, struct rbd_response *resp)
+{
+	const char *state = req->arg(req->arg_ctx, "state");
+	struct rbd_action_rec *list = NULL;
+	int64_t limit, incident;
+	size_t n = 0;
+	cJSON *o, *arr;
+	int rc = 0;
+
+	if (state && !known_state(state)) {
+		rbd_response_error(resp, 400, "invalid_input", "unknown action state");
+		return;
+	}
+	rc = parse_int_arg(&limit, req, "limit", 1000, 1, 10000);
+	if (!rc)
+		rc = parse_int_arg(&incident, req, "incident_id", 0, 0, INT64_MAX / 2);
+	if (!rc)
+		rc = rbd_store_actions(app->store, &list, &n, incident, state, limit);
+	if (rc) {
+		reply_rc(resp, rc);
+		return;
+	}
+	o = cJSON_CreateObject();
+	arr = cJSON_AddArrayToObject(o, "actions");
+	for (size_t i = 0; i < n; i++)
+		cJSON_AddItemToArray(arr, rbd_action_rec_json(&list[i]));
+	free_actions(list, n);
+	reply_json(resp, 200, o);
+}
+
+static void reply_action(struct rbd_app *app, struct rbd_response *resp, int64_t id, int status)
+{
+	struct rbd_action_rec a;
+	cJSON *o;
+	int rc = rbd_store_action(app->store, &a, id);
+
+	if (rc) {
+		reply_rc(resp, rc);
+		return;
+	}
+	o = cJSON_CreateObject();
+	cJSON_AddItemToObject(o, "action", rbd_action_rec_json(&a));
+	rbd_action_rec_clear(&a);
+	reply_json(resp, status, o);
+}
+
+static void h_action(struct rbd_app *app, struct rbd_request *req, struct rbd_response *resp)
+{
+	int64_t id;
+	int rc = parse_id(&id, req->params[0], "action id");
+
+	if (rc)
+		reply_rc(resp, rc);
+	else
+		reply_action(app, resp, id, 200);
+}
+
+static void decide(struct rbd_app *app, struct rbd_request *req, struct rbd_response *resp,
+		   bool approve)
+{
+	cJSON *body = NULL;
+	const char *comment = NULL;
+	int64_t id;
+	int rc = parse_id(&id, req->params[0], "action id");
+
+	if (!rc)
+		rc = parse_body(&body, req);
+	if (!rc)
+		rc = body_string(&comment, body, "comment", 4096, false);
+	if (!rc)
+		rc = rbd_ops_decide(app, id, req->token->name, approve, comment);
+	cJSON_Delete(body);
+	if (rc) {
+		reply_rc(resp, rc);
+		return;
+	}
+	reply_action(app, resp, id, 200);
+}
+
+static void h_approve(struct rbd_app *app, struct rbd_request *req, struct rbd_response *resp)
+{
+	decide(app, req, resp, true);
+}
+
+static void h_reject(struct rbd_app *app, struct rbd_request *req, struct rbd_response *resp)
+{
+	decide(app, req, resp, false);
+}
+
+static void pause_resume(struct rbd_app *app, struct rbd_request *req, struct rbd_response *resp,
+			 bool paused)
+{
+	int rc = rbd_ops_pause(app, req->token->name, paused);
+	cJSON *o;
+
+	if (rc) {
+		reply_rc(resp, rc);
+		return;
+	}
+	o = cJSON_CreateObject();
+	cJSON_AddBoolToObject(o, "paused", paused);
+	reply_json(resp, 200, o);
+}
+
+static void h_pause(struct rbd_app *app, struct rbd_request *req, struct rbd_response *resp)
+{
+	pause_resume(app, req, resp, true);
+}
+
+static void h_resume(struct rbd_app *app, struct rbd_request *req, struct rbd_response *resp)
+{
+	pause_resume(app, req, resp, false);
+}
+
+static cJSON *rule_json(struct rbd_app *app, const struct rbd_rule *r, int64_t now)
+{
+	cJSON *o = cJSON_CreateObject(), *m;
+	struct rbd_rule_stats st;
+
+	cJSON_AddStringToObject(o, "name", r->name);
+	cJSON_AddStringToObject(o, "description", r->description ? r->description : "");
+	m = cJSON_AddArrayToObject(o, "matchers");
+	for (size_t i = 0; i < r->n_matchers; i++)
+		cJSON_AddItemToArray(m, cJSON_CreateString(rbd_matcher_string(r->matchers[i])));
+	cJSON_AddStringToObject(o, "on", r->on == RBD_ON_FIRING ? "firing" : "resolved");
+	cJSON_AddStringToObject(o, "action", r->action->name);
+	cJSON_AddBoolToObject(o, "approval", r->approval);
+	cJSON_AddNumberToObject(o, "approvals", r->approvals);
+	cJSON_AddBoolToObject(o, "dry_run", r->dry_run);
+	cJSON_AddNumberToObject(o, "cooldown_seconds", (double)r->cooldown_ms / 1000.0);
+	cJSON_AddNumberToObject(o, "max_runs_per_hour", r->max_runs_per_hour);
+	cJSON_AddNumberToObject(o, "max_failures_per_hour", r->max_failures_per_hour);
+	cJSON_AddStringToObject(o, "file", r->file ? r->file : "");
+	cJSON_AddNumberToObject(o, "line", r->line);
+	if (rbd_store_rule_stats(app->store, &st, r->name, now) == 0) {
+		cJSON_AddBoolToObject(o, "tripped", st.tripped_at != 0);
+		rbd_json_add_time(o, "tripped_at", st.tripped_at);
+		cJSON_AddNumberToObject(o, "runs_last_hour", st.runs_last_hour);
+		cJSON_AddNumberToObject(o, "failures_last_hour", st.failures_last_hour);
+	}
+	return o;
+}
+
+static void h_rules(struct rbd_app *app, struct rbd_request *req, struct rbd_response *resp)
+{
+	const struct rbd_config *cfg = req->rt->cfg;
+	int64_t now = rbd_now_ms();
+	cJSON *o = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(o, "rules");
+
+	for (size_t i = 0; i < cfg->n_rules; i++)
+		cJSON_AddItemToArray(arr, rule_json(app, &cfg->rules[i], now));
+	cJSON_AddStringToObject(o, "mode", cfg->mode == RBD_MODE_DRY_RUN ? "dry-run" : "enforce");
+	cJSON_AddBoolToObject(o, "paused", atomic_load(&app->paused));
+	reply_json(resp, 200, o);
+}
+
+static void h_rule_reset(struct rbd_app *app, struct rbd_request *req, struct rbd_response *resp)
+{
+	int rc = rbd_ops_reset_rule(app, req->params[0], req->token->name);
+	cJSON *o;
+
+	if (rc) {
+		reply_rc(resp, rc);
+		return;
+	}
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "rule", req->params[0]);
+	cJSON_AddBoolToObject(o, "tripped", false);
+	reply_json(resp, 200, o);
+}
+
+static void h_healthz(struct rbd_app *app, struct rbd_request *req, struct rbd_response *resp)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(o, "status", "ok");
+	reply_json(resp, 200, o);
+}
+
+static void h_readyz(struct rbd_app *app, struct rbd_request *req, struct rbd_response *resp)
+{
+	int rc = rbd_store_ready(app->store);
+	cJSON *o;
+
+	if (rc) {
+		rbd_response_error(resp, 503, "unavailable", "the database is not writable");
+		return;
+	}
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "status", "ready");
+	reply_json(resp, 200, o);
+}
+
+static void count_state(void *ctx, const char *state, int64_t n)
+{
+	struct rbd_app *app = ctx;
+	char labels[64];
+
+	snprintf(labels, sizeof(labels), "state=\"%s\"", state);
+	rbd_metrics_set(app->metrics, "runbookd_actions", labels, (double)n);
+	if (strcmp(state, "pending_approval") == 0)
+		rbd_metrics_set(app->metrics, "runbookd_pending_approvals", NULL, (double)n);
+}
+
+static void h_metrics(struct rbd_app *app, struct rbd_request *req, struct rbd_response *resp)
+{
+	const struct rbd_config *cfg = req->rt->cfg;
+	int64_t now = rbd_now_ms();
+	int tripped = 0;
+
+	rbd_metrics_set(app->metrics, "runbookd_pending_approvals", NULL, 0);
+	rbd_store_action_state_counts(app->store, count_state, app);
+	for (size_t i = 0; i < cfg->n_rules; i++) {
+		struct rbd_rule_stats st;
+
+		if (rbd_store_rule_stats(app->store, &st, cfg->rules[i].name, now) == 0 && st.tripped_at)
+			tripped++;
+	}
+	rbd_metrics_set(app->metrics, "runbookd_rules_tripped", NULL, tripped);
+	rbd_metrics_set(app->metrics, "runbookd_paused", NULL, atomic_load(&app->paused) ? 1 : 0);
+	rbd_buf_reset(&resp->body);
+	rbd_metrics_render(&resp->body, app->metrics);
+	resp->status = 200;
+	resp->content_type = "text/plain; version=0.0.4; charset=utf-8";
+}

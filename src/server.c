@@ -1,0 +1,246 @@
+/*
+ * server: libmicrohttpd glue. Must never read more than max_body_bytes of a body,
+ * read a body before the caller is authenticated, or log headers or bodies.
+ */
+#include "runbookd/server.h"
+#include "runbookd/err.h"
+#include "runbookd/log.h"
+#include "runbookd/routes.h"
+#include "runbookd/timeutil.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define POOL_THREADS 8
+
+struct rbd_server {
+	struct MHD_Daemon *d;
+	struct rbd_app *app;
+	atomic_int in_flight;
+};
+
+struct conn_ctx {
+	const struct rbd_route *route;
+	struct rbd_request req;
+	struct rbd_response resp;
+	struct rbd_buf body;
+	int too_big;
+	int answered;
+	int64_t t0;
+	size_t max_body;
+};
+
+static const char *get_arg(void *ctx, const char *name)
+{
+	return MHD_lookup_connection_value(ctx, MHD_GET_ARGUMENT_KIND, name);
+}
+
+static enum MHD_Result send_response(struct MHD_Connection *c, struct conn_ctx *cc)
+{
+	struct rbd_response *r = &cc->resp;
+	size_t len = r->body.len;
+	char *data = rbd_buf_steal(&r->body);
+	struct MHD_Response *mr = MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
+	enum MHD_Result ret;
+
+	if (!mr) {
+		free(data);
+		return MHD_NO;
+	}
+	MHD_add_response_header(mr, "Content-Type",
+				r->content_type ? r->content_type : "application/json");
+	MHD_add_response_header(mr, "Cache-Control", "no-store");
+	MHD_add_response_header(mr, "X-Content-Type-Options", "nosniff");
+	if (r->status == 401)
+		MHD_add_response_header(mr, "WWW-Authenticate", "Bearer realm=\"runbookd\"");
+	ret = MHD_queue_response(c, (unsigned)r->status, mr);
+	MHD_destroy_response(mr);
+	cc->answered = 1;
+	return ret;
+}
+
+/* First call for a request: route, authenticate, check the declared length. */
+static enum MHD_Result begin(struct rbd_server *srv, struct MHD_Connection *c,
+			     struct conn_ctx *cc, const char *url, const char *method)
+{
+	const char *auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
+	const char *clen = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+	struct rbd_runtime *rt = rbd_app_runtime(srv->app);
+
+	cc->t0 = rbd_mono_ms();
+	cc->req.method = method;
+	cc->req.path = url;
+	cc->req.arg = get_arg;
+	cc->req.arg_ctx = c;
+	cc->req.rt = rt;
+	cc->max_body = rt->cfg->limits.max_body_bytes;
+	rbd_buf_init(&cc->body, cc->max_body);
+	if (rbd_routes_preflight(&cc->route, &cc->req, auth, &cc->resp))
+		return send_response(c, cc);
+	if (clen) {
+		char *end;
+		unsigned long long n = strtoull(clen, &end, 10);
+
+		if (*end == '\0' && n > cc->max_body) {
+			char msg[96];
+
+			snprintf(msg, sizeof(msg), "the body is over the %zu-byte limit", cc->max_body);
+			rbd_response_error(&cc->resp, 413, "too_large", msg);
+			return send_response(c, cc);
+		}
+	}
+	return MHD_YES;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+				  const char *method, const char *version,
+				  const char *upload_data, size_t *upload_data_size, void **con_cls)
+{
+	struct rbd_server *srv = cls;
+	struct conn_ctx *cc = *con_cls;
+
+	if (!cc) {
+		cc = rbd_calloc(1, sizeof(*cc));
+		*con_cls = cc;
+		atomic_fetch_add(&srv->in_flight, 1);
+		return begin(srv, c, cc, url, method);
+	}
+	if (cc->answered) {
+		*upload_data_size = 0;   /* discard what still arrives */
+		return MHD_YES;
+	}
+	if (*upload_data_size) {
+		if (!cc->too_big && rbd_buf_append(&cc->body, upload_data, *upload_data_size))
+			cc->too_big = 1;
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	if (cc->too_big) {
+		char msg[96];
+
+		snprintf(msg, sizeof(msg), "the body is over the %zu-byte limit", cc->max_body);
+		rbd_response_error(&cc->resp, 413, "too_large", msg);
+		return send_response(c, cc);
+	}
+	cc->req.body = rbd_buf_cstr(&cc->body);
+	cc->req.body_len = cc->body.len;
+	rbd_routes_handle(cc->route, srv->app, &cc->req, &cc->resp);
+	return send_response(c, cc);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	struct rbd_server *srv = cls;
+	struct conn_ctx *cc = *con_cls;
+	char labels[160];
+
+	if (!cc)
+		return;
+	if (cc->resp.status) {
+		snprintf(labels, sizeof(labels), "route=\"%s\",code=\"%d\"",
+			 cc->route ? rbd_route_pattern(cc->route) : "other", cc->resp.status);
+		rbd_metrics_add(srv->app->metrics, "runbookd_http_requests_total", labels, 1);
+		rbd_metrics_observe(srv->app->metrics, "runbookd_http_request_duration_seconds", NULL,
+				    (double)(rbd_mono_ms() - cc->t0) / 1000.0);
+	}
+	rbd_request_clear(&cc->req);
+	rbd_runtime_release(cc->req.rt);
+	rbd_buf_free(&cc->resp.body);
+	rbd_buf_free(&cc->body);
+	free(cc);
+	*con_cls = NULL;
+	atomic_fetch_sub(&srv->in_flight, 1);
+}
+
+static void on_mhd_error(void *cls, const char *fmt, va_list ap)
+{
+	char msg[256];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	msg[strcspn(msg, "\n")] = '\0';
+	rbd_log_warn("http server", "detail", msg);
+}
+
+static int resolve_listen(struct sockaddr_storage *ss, socklen_t *len, const char *host, int port)
+{
+	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+				  .ai_flags = AI_NUMERICSERV | AI_PASSIVE };
+	struct addrinfo *res = NULL;
+	char portstr[16];
+	int rc;
+
+	snprintf(portstr, sizeof(portstr), "%d", port);
+	rc = getaddrinfo(host, portstr, &hints, &res);
+	if (rc != 0 || !res)
+		return rbd_err_set(RBD_EIO, "cannot resolve listen address %s: %s", host,
+				   gai_strerror(rc));
+	memcpy(ss, res->ai_addr, res->ai_addrlen);
+	*len = res->ai_addrlen;
+	freeaddrinfo(res);
+	return 0;
+}
+
+int rbd_server_start(struct rbd_server **out, struct rbd_app *app, int *out_port)
+{
+	struct rbd_runtime *rt = rbd_app_runtime(app);
+	const struct rbd_config *cfg = rt->cfg;
+	struct rbd_server *srv = rbd_calloc(1, sizeof(*srv));
+	struct sockaddr_storage ss;
+	socklen_t sslen;
+	const union MHD_DaemonInfo *info;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
+			 MHD_USE_ERROR_LOG;
+	int rc = resolve_listen(&ss, &sslen, cfg->listen_host, cfg->listen_port);
+
+	if (rc)
+		goto fail;
+	if (ss.ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	srv->app = app;
+	srv->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, srv,
+		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)POOL_THREADS,
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->limits.max_connections,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)cfg->limits.max_connections_per_ip,
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->limits.connection_timeout_s,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024,
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error, srv,
+		MHD_OPTION_END);
+	if (!srv->d) {
+		rc = rbd_err_set(RBD_EIO, "cannot listen on %s:%d", cfg->listen_host, cfg->listen_port);
+		goto fail;
+	}
+	info = MHD_get_daemon_info(srv->d, MHD_DAEMON_INFO_BIND_PORT);
+	*out_port = info ? info->port : cfg->listen_port;
+	rbd_runtime_release(rt);
+	*out = srv;
+	return 0;
+fail:
+	rbd_runtime_release(rt);
+	free(srv);
+	return rc;
+}
+
+void rbd_server_stop(struct rbd_server *srv, int drain_ms)
+{
+	int64_t deadline = rbd_mono_ms() + drain_ms;
+	MHD_socket s;
+
+	if (!srv)
+		return;
+	s = MHD_quiesce_daemon(srv->d);
+	while (atomic_load(&srv->in_flight) > 0 && rbd_mono_ms() < deadline)
+		usleep(10 * 1000);
+	MHD_stop_daemon(srv->d);
+	if (s != MHD_INVALID_SOCKET)
+		close(s);
+	free(srv);
+}
