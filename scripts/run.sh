@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# `make run`: starts runbookd on the shipped runbookd.yaml (dry-run, SQLite in var/).
+# On first run it generates random tokens into var/tokens/ and prints the curl
+# commands an operator uses.
+set -euo pipefail
+BIN=${1:-build/runbookd}
+cd "$(dirname "$0")/.."
+mkdir -p var/tokens
+chmod 700 var/tokens
+for role in ingest operator viewer; do
+  f=var/tokens/$role.token
+  if [ ! -s "$f" ]; then
+    (umask 077; head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$f")
+    echo "generated $f"
+  fi
+done
+"$BIN" check -c runbookd.yaml
+port=$(sed -n 's/^listen: *[^:]*:\([0-9]*\).*/\1/p' runbookd.yaml | head -1)
+base="http://127.0.0.1:${port:-9095}"
+cat <<EOT
+
+runbookd is starting on $base (dry-run: nothing is executed). Try, from another shell:
+
+  # what Alertmanager does: post a real captured delivery
+  curl -s -H "Authorization: Bearer \$(cat var/tokens/ingest.token)" \\
+       -H 'Content-Type: application/json' \\
+       --data @tests/fixtures/alertmanager-0.25/firing-high-error-rate.json $base/api/v1/alerts
+
+  # incidents, one incident with its alerts and actions, its report
+  curl -s -H "Authorization: Bearer \$(cat var/tokens/viewer.token)" $base/api/v1/incidents
+  curl -s -H "Authorization: Bearer \$(cat var/tokens/viewer.token)" $base/api/v1/incidents/1
+  curl -s -H "Authorization: Bearer \$(cat var/tokens/viewer.token)" "$base/api/v1/incidents/1/timeline?format=md"
+
+  # actions waiting for a human, and approving one
+  curl -s -H "Authorization: Bearer \$(cat var/tokens/viewer.token)" "$base/api/v1/actions?state=pending_approval"
+  curl -s -X POST -H "Authorization: Bearer \$(cat var/tokens/operator.token)" $base/api/v1/actions/ID/approve
+
+  # kill switch
+  curl -s -X POST -H "Authorization: Bearer \$(cat var/tokens/operator.token)" $base/api/v1/pause
+
+Stop with Ctrl-C.
+EOT
+exec "$BIN" serve -c runbookd.yaml
