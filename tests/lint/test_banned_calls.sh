@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# STYLE.md and THREATS.md: no shell anywhere, no unbounded string writes, no atoi.
+# Fails when src/ or include/ call any of them.
+cd "${RBD_SRC:?}" || exit 1
+fails=0
+hits=$(grep -nE '\b(system|popen|sprintf|vsprintf|strcpy|strcat|gets|atoi|atol)[[:space:]]*\(' \
+       -r src include | grep -vE '^[^:]+:[0-9]+:[[:space:]]*(\*|//)')
+if [ -n "$hits" ]; then echo "FAIL banned calls:"; echo "$hits"; fails=$((fails+1)); else echo "ok   no banned calls"; fi
+# A shell by name anywhere, or an exec outside the one module that executes.
+hits=$( (grep -nE '"(/usr)?(/bin/)?(ba|da|z)?sh"' -r src include;
+         grep -nE '\bexec(l|lp|le|v|vp|vpe)[[:space:]]*\(' -r src | grep -v '^src/exec.c:') |
+       grep -vE '^[^:]+:[0-9]+:[[:space:]]*(\*|//)')
+if [ -n "$hits" ]; then echo "FAIL shell invocations:"; echo "$hits"; fails=$((fails+1)); else echo "ok   no shell invocations"; fi
+# Only the store may include sqlite3.h, only the server microhttpd.h, only httpc curl.h.
+for pair in "sqlite3.h:src/store" "microhttpd.h:src/server" "curl/curl.h:src/httpc"; do
+  h=${pair%%:*}; owner=${pair#*:}
+  bad=$(grep -ln "#include <$h>" src/*.c | grep -v "^$owner" )
+  if [ -n "$bad" ]; then echo "FAIL $h included outside $owner: $bad"; fails=$((fails+1)); else echo "ok   $h only in $owner"; fi
+done
+echo "$((5 - fails)) passed, $fails failed"
+[ "$fails" -eq 0 ]
