@@ -127,7 +127,7 @@ head -c 70000 /dev/zero | tr '\0' ' ' > "$T/big.json"
 post_fixture "$T/big.json" >/dev/null; check "over max_body_bytes 413" "$(status)" 413
 printf '{"version":"4","groupKey":"\xff\xfe"}' > "$T/utf8.json"
 post_fixture "$T/utf8.json" >/dev/null; check "invalid UTF-8 400" "$(status)" 400
-python3 -c 'print("["*100000)' > "$T/deep.json"
+python3 -c 'print("["*20000)' > "$T/deep.json"
 post_fixture "$T/deep.json" >/dev/null; check "deep nesting 400" "$(status)" 400
 check "no notification stored from bad bodies" "$(sql 'select count(*) from notifications')" "$before"
 api GET /healthz "" >/dev/null; check "still serving after bad bodies" "$(status)" 200
@@ -144,10 +144,10 @@ check "incident resolved" "$(echo "$r" | jq -c '[.incident.status, (.incident.re
 post_fixture "$FIX/firing-disk-full-truncated.json" >/dev/null
 post_fixture "$FIX/mixed-disk-full-truncated.json" >/dev/null
 r=$(api GET /api/v1/incidents/2 "$VIEWER")
-check "truncated group: 4 episodes, one resolved" "$(echo "$r" | jq -c '[(.alerts|length), ([.alerts[]|select(.status=="resolved")]|length), .incident.status]')" '[4,1,"open"]'
+check "truncated group: 3 episodes sent, one resolved" "$(echo "$r" | jq -c '[(.alerts|length), ([.alerts[]|select(.status=="resolved")]|length), .incident.status]')" '[3,1,"open"]'
 post_fixture "$FIX/resolved-disk-full-truncated.json" >/dev/null
 r=$(api GET /api/v1/incidents/2 "$VIEWER")
-check "truncated group resolves whole" "$(echo "$r" | jq -c '[.incident.status, ([.alerts[]|select(.status=="firing")]|length)]')" '["resolved",0]'
+check "truncated group resolves whole, vd4 seen first resolved" "$(echo "$r" | jq -c '[.incident.status, ([.alerts[]|select(.status=="firing")]|length), (.alerts|length)]')" '["resolved",0,4]'
 post_fixture "$FIX/firing-high-latency.json" >/dev/null
 r=$(api GET "/api/v1/incidents?status=open" "$VIEWER")
 check "newest first" "$(echo "$r" | jq -c '[.incidents[].id]')" '[3]'
