@@ -205,6 +205,7 @@ int rbd_server_start(struct rbd_server **out, struct rbd_app *app, int *out_port
 		flags |= MHD_USE_IPv6;
 	srv->app = app;
 	srv->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, srv,
+		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error, srv,
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)POOL_THREADS,
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->limits.max_connections,
@@ -212,7 +213,6 @@ int rbd_server_start(struct rbd_server **out, struct rbd_app *app, int *out_port
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->limits.connection_timeout_s,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
-		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error, srv,
 		MHD_OPTION_END);
 	if (!srv->d) {
 		rc = rbd_err_set(RBD_EIO, "cannot listen on %s:%d", cfg->listen_host, cfg->listen_port);

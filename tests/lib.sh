@@ -41,7 +41,7 @@ write_config() {
   local mode=$1 rules=$2
   mkdir -p "$T/tokens"
   for r in ingest operator operator2 viewer; do
-    head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$T/tokens/$r.token"
+    (umask 077; head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$T/tokens/$r.token")
   done
   INGEST=$(cat "$T/tokens/ingest.token"); OPERATOR=$(cat "$T/tokens/operator.token")
   OPERATOR2=$(cat "$T/tokens/operator2.token"); VIEWER=$(cat "$T/tokens/viewer.token")
