@@ -107,7 +107,9 @@ static inline const char *rbd_test_fixture(const char *name)
 	static char path[4096];
 	const char *dir = getenv("RBD_TESTS");
 
-	snprintf(path, sizeof(path), "%s/fixtures/%s", dir ? dir : "tests", name);
+	if ((size_t)snprintf(path, sizeof(path), "%s/fixtures/%s", dir ? dir : "tests", name) >=
+	    sizeof(path))
+		path[0] = '\0';
 	return path;
 }
 

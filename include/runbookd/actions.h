@@ -28,17 +28,37 @@ struct rbd_rendered {
 /*
  * Renders rule->action for the alert described by d (d->params is ignored: the
  * rule's params are rendered here first, then each is checked against the action's
- * allowlist). RBD_EREFUSED with the reason ("param service: value \"x;rm\" not in
- * one_of") when anything is refused; out is then left empty.
+ * allowlist; d->rule NULL means the rule's name; d may be NULL). run: argv[0] is the
+ * program resolved at load, each template one element, a templated element that
+ * renders empty refused. http: url_base + url path/query (URL-escaped values), body
+ * with JSON-escaped values. silence: the alert's value of each listed label (a
+ * missing or empty one refuses). RBD_EREFUSED with the reason ("param service: value
+ * \"x;rm\" not in one_of", "silence: label service is missing") when anything is
+ * refused, RBD_EINVAL for a rule without an action; out is then left empty.
+ * On success out holds new strings (rbd_rendered_clear).
  */
 int rbd_action_render(struct rbd_rendered *out, const struct rbd_rule *rule,
 		      const struct rbd_template_data *d);
 void rbd_rendered_clear(struct rbd_rendered *r);
 
-/* Stored form: a compact JSON object (caller frees). */
+/*
+ * Stored form: a compact JSON object (caller frees; NULL only if cJSON fails):
+ *   {"kind":"run","argv":[...],"timeout_ms":N}
+ *   {"kind":"http","method":"POST","url":"...","body":"..."|null,"timeout_ms":N}
+ *   {"kind":"silence","matchers":{"label":"value",...},"duration_ms":N,"timeout_ms":N}
+ * rbd_rendered_from_json reads it back into *out (rbd_rendered_clear); RBD_EINVAL,
+ * with *out empty, for anything else (wrong types, unknown kind, empty argv,
+ * negative or fractional ms). An absent "body" reads as null.
+ */
 char *rbd_rendered_to_json(const struct rbd_rendered *r);
 int rbd_rendered_from_json(struct rbd_rendered *out, const char *json);
-/* The rendered command as one canonical string, the cooldown key (caller frees). */
+/*
+ * The rendered command as one canonical string, the cooldown key (caller frees):
+ * the kind, then each field after a \x1f separator (run: the argv elements; http:
+ * method, url, then "b" and the body when there is one; silence: label, value pairs
+ * and the duration), with \x1f and '\' inside a field escaped so that different
+ * renderings never share a key.
+ */
 char *rbd_rendered_key(const struct rbd_rendered *r);
 
 #endif

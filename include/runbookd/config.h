@@ -95,11 +95,13 @@ struct rbd_rule {
 
 struct rbd_config {
 	char *path;                   /* the config file as given */
-	char *listen_host;
+	char *listen_host;            /* "127.0.0.1", "localhost", "::1" (no brackets) */
 	int listen_port;              /* 0: ephemeral */
-	char *database;               /* resolved against the config file's directory */
+	char *database;               /* resolved against the config file's directory
+	                               * (":memory:" is kept as is) */
 	enum rbd_mode mode;
-	char *rules_path;             /* resolved likewise */
+	char *rules_path;             /* resolved likewise; the config file itself when
+	                               * `rules:` is an inline list; NULL without rules: */
 	struct rbd_token *tokens;
 	size_t n_tokens;
 	struct rbd_limits limits;
@@ -107,7 +109,7 @@ struct rbd_config {
 	size_t n_actions;
 	struct rbd_rule *rules;
 	size_t n_rules;
-	char *am_url;                 /* NULL when no alertmanager section */
+	char *am_url;                 /* NULL when no alertmanager section; no trailing '/' */
 	int64_t am_poll_ms;
 	char *notify_url;             /* NULL when no notify section */
 };
@@ -117,21 +119,32 @@ struct rbd_diag {
 	char **msgs;
 	size_t n;
 };
+/* Adds "FILE:LINE: message" ("FILE: message" when line <= 0); d may be NULL. Past
+ * 500 entries one "too many errors" line is added and the rest dropped. */
 void rbd_diag_add(struct rbd_diag *d, const char *file, int line, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+/* Frees the messages; d is then empty and reusable. */
 void rbd_diag_clear(struct rbd_diag *d);
 
 /*
  * Loads path (the main config) and the rules it names. On success *out is a new
- * config (rbd_config_free). On failure returns RBD_EINVAL and diag holds every
- * problem found (as many as can be found in one pass). diag may be NULL.
- * Relative paths in the config resolve against the config file's directory.
+ * config (rbd_config_free). On failure returns RBD_EINVAL (the error message is the
+ * first diagnostic), *out is NULL, and diag holds every problem found (as many as can
+ * be found in one pass, each "FILE:LINE: message", or "FILE: message" when there is
+ * no line, e.g. a file that cannot be opened). diag may be NULL.
+ * Relative paths in the config (database, rules, token_file, a run program written
+ * as a relative path with a '/') resolve against the config file's directory.
+ * Warnings (a world-readable token file, a declared param no template uses, an empty
+ * rules directory) go to the log, not to diag. Reads the environment and files;
+ * call it from one thread at a time (a reload builds a new config).
  */
 int rbd_config_load(struct rbd_config **out, const char *path, struct rbd_diag *diag);
 void rbd_config_free(struct rbd_config *cfg);
 
+/* Lookups by name; borrowed from cfg; NULL when absent. */
 const struct rbd_action_def *rbd_config_action(const struct rbd_config *cfg, const char *name);
 const struct rbd_rule *rbd_config_rule(const struct rbd_config *cfg, const char *name);
+/* "ingest" "operator" "viewer" ("none" otherwise); "run" "http" "silence". Static. */
 const char *rbd_role_name(enum rbd_role role);
 const char *rbd_action_kind_name(enum rbd_action_kind kind);
 

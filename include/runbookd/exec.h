@@ -2,8 +2,12 @@
  * exec: runs one process safely: argv vector via execve (never a shell), an
  * environment built from nothing, stdin /dev/null, no inherited descriptors, its own
  * session and process group, output captured up to a cap while the rest is drained,
- * a deadline after which the whole group gets SIGTERM, then SIGKILL after a grace
- * period, and the child reaped. Blocking; call from a worker thread.
+ * a deadline after which the whole group is sent SIGTERM, then SIGKILL after a grace
+ * period, and the child reaped. Blocking; call from a worker thread. Safe to call
+ * from several threads at once: no global state, no SIGCHLD handler, only
+ * waitpid/waitid on the child's own pid.
+ * Must never run a shell, pass the service's environment or descriptors on, or
+ * return while anything of the child's process group is still alive.
  */
 #ifndef RUNBOOKD_EXEC_H
 #define RUNBOOKD_EXEC_H
@@ -13,12 +17,18 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+/* The PATH a child receives when opts->envp is NULL. */
+#define RBD_EXEC_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
 struct rbd_exec_opts {
 	const char *const *argv;      /* argv[0] is an absolute path; NULL-terminated */
 	const char *const *envp;      /* NULL: PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 HOME=/ */
 	int64_t timeout_ms;           /* > 0 */
 	int64_t grace_ms;             /* SIGTERM -> SIGKILL; 0 means 2000 */
 	size_t output_cap;            /* bytes of stdout+stderr kept */
+	/* After the child exits, how long others of its group may keep the output
+	 * open before the group is sent SIGKILL; 0 means 1000; never past the deadline. */
+	int64_t linger_ms;
 	/* Called in the parent right after the fork succeeded (may be NULL). */
 	void (*on_spawn)(void *ctx, pid_t pid);
 	void *ctx;
@@ -37,16 +47,22 @@ struct rbd_exec_result {
 
 /*
  * Runs opts->argv to completion (or deadline). Returns 0 when the process was
- * started and reaped (look at *out for how it ended), RBD_EIO when it could not
- * be started (message says why; exec failure of the child shows as exit 127).
+ * started and reaped (look at *out for how it ended; out->output is then always
+ * a heap string the caller frees with rbd_exec_result_clear), RBD_EINVAL for bad
+ * options (relative argv[0], timeout_ms <= 0, negative grace or linger),
+ * RBD_EIO when it could not be started or was lost (message says why; exec
+ * failure of the child shows as exit 127). Before it returns, every process
+ * still in the child's process group has been sent SIGKILL.
  */
 int rbd_exec_run(struct rbd_exec_result *out, const struct rbd_exec_opts *opts);
 void rbd_exec_result_clear(struct rbd_exec_result *r);
 
 /*
- * Resolves prog against path (a PATH-style list; NULL means the process's PATH):
- * an absolute prog is checked as is. *out is a new string. RBD_ENOTFOUND when no
- * executable regular file is found.
+ * Resolves prog against path (a PATH-style list; NULL means the process's PATH,
+ * or the default child PATH when that is unset): an absolute prog is checked as
+ * is; empty and relative PATH entries are skipped. *out is a new absolute path
+ * the caller frees. RBD_EINVAL for an empty prog or a relative one containing
+ * '/', RBD_ENOTFOUND when no executable regular file is found.
  */
 int rbd_exec_resolve(char **out, const char *prog, const char *path);
 

@@ -33,7 +33,17 @@ int rbd_export_format_parse(enum rbd_export_format *out, const char *name);
 int rbd_export_lang_check(const char *lang);
 const char *rbd_export_content_type(enum rbd_export_format fmt);
 
-/* Appends the export to out. Errors from the callbacks or the buffer cap pass up. */
+/*
+ * Appends the export of src to out:
+ *   JSON  {"incident": INCIDENT, "events": [EVENT, ...]}, one event per line;
+ *   CSV   header ts,kind,actor,action_id,detail, CRLF, RFC 4180 quoting;
+ *   MD    the post-incident report (lang "en"/NULL or "ko"); needs src->rewind, as
+ *         it reads the events twice (notes for Follow-ups, then the timeline).
+ * lang is ignored for JSON and CSV but must be valid. The same input gives the same
+ * bytes. Returns 0; RBD_EINVAL for a bad format or lang, no incident or callback, or
+ * Markdown without rewind; RBD_ETOOBIG when out's cap is reached; or the callback's
+ * own error. On error out is left as it was before the call.
+ */
 int rbd_export_render(struct rbd_buf *out, enum rbd_export_format fmt, const char *lang,
 		      const struct rbd_export_src *src);
 

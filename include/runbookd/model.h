@@ -7,6 +7,7 @@
 #define RUNBOOKD_MODEL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <cJSON.h>
@@ -73,15 +74,39 @@ void rbd_alert_rec_clear(struct rbd_alert_rec *x);
 void rbd_action_rec_clear(struct rbd_action_rec *x);
 void rbd_event_clear(struct rbd_event *x);
 
-/* SPEC's JSON shapes: new cJSON objects owned by the caller. */
+/*
+ * SPEC's JSON shapes: new cJSON objects owned by the caller. Text is scrubbed to
+ * valid UTF-8, a NULL string becomes null, a 0 time becomes null.
+ * ALERT: labels and annotations parsed from their JSON text ({} when invalid).
+ * ACTION: SPEC's fields in SPEC's order (argv: the run rendering's argv, null for
+ * other kinds or a missing or corrupt rendering), then "kind", "request" (http:
+ * method, url, body, timeout_ms; silence: matchers, duration_ms; null for run),
+ * "signal" when non-zero, "output" and "result" when set.
+ * EVENT: detail parsed from detail_json ({} when invalid), action_id null when 0.
+ */
 cJSON *rbd_incident_json(const struct rbd_incident *x);
 cJSON *rbd_alert_rec_json(const struct rbd_alert_rec *x);
-/* ACTION: argv from the rendering of run actions (null for the others), plus a
- * "request" object for http/silence and "output"/"result" when set. */
 cJSON *rbd_action_rec_json(const struct rbd_action_rec *x);
 cJSON *rbd_event_json(const struct rbd_event *x);
 
 /* Adds "name": "2026-11-25T07:55:47.033Z", or null when ms == 0. */
 void rbd_json_add_time(cJSON *obj, const char *name, int64_t ms);
+/* Adds "name": s with ill-formed UTF-8 replaced by U+FFFD, or null when s is NULL. */
+void rbd_json_add_text(cJSON *obj, const char *name, const char *s);
+/*
+ * Parses stored JSON text that should hold an object (labels, annotations, detail,
+ * a rendering). Ill-formed UTF-8 is replaced by U+FFFD first. Returns a new object
+ * owned by the caller; an empty object when text is NULL, unparsable or not an object.
+ */
+cJSON *rbd_json_parse_object(const char *text);
+
+/*
+ * Length (1-4) of the well-formed UTF-8 sequence at s[0..n) with its code point in
+ * *out; 0 when there is none (n == 0, stray or truncated byte, overlong form,
+ * surrogate, above U+10FFFF).
+ */
+size_t rbd_utf8_decode(uint32_t *out, const char *s, size_t n);
+/* A copy of s[0..n) with each ill-formed byte replaced by U+FFFD; the caller frees. */
+char *rbd_utf8_scrub(const char *s, size_t n);
 
 #endif

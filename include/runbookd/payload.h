@@ -38,19 +38,26 @@ struct rbd_notification {
 	int64_t truncated_alerts;
 };
 
+/* A zero member means its default. */
 struct rbd_payload_limits {
 	size_t max_alerts;              /* alerts per notification (default 1000) */
 	size_t max_labels;              /* labels or annotations per set (default 256) */
-	size_t max_string_bytes;        /* any one string value (default 16384) */
-	size_t max_depth;               /* JSON nesting (default 16) */
+	size_t max_string_bytes;        /* any one string value or label name (default 16384) */
+	size_t max_depth;               /* JSON nesting (default 16, at most 1000) */
 };
 
 /*
- * Parses body[0..len). On success *out is a new notification owned by the caller
- * (free with rbd_notification_free). Errors: RBD_EINVAL (malformed JSON, invalid
- * UTF-8, wrong type, missing field, version != "4", nesting too deep) and
- * RBD_ETOOBIG (a count or size over its limit); the message names the field.
- * lim may be NULL for the defaults.
+ * Parses body[0..len) (need not be NUL-terminated). On success *out is a new
+ * notification owned by the caller (free with rbd_notification_free); every string
+ * member is non-NULL ("" when an optional field was absent or null), absent label
+ * sets are empty, label sets are sorted with unique non-empty names, and an absent
+ * endsAt reads as the zero time. Unknown keys are ignored. Errors (*out stays NULL):
+ * RBD_EINVAL (invalid UTF-8, malformed or non-strict JSON, trailing data, nesting
+ * too deep, wrong type, missing or duplicate field, version != "4", a bad timestamp
+ * or a zero startsAt, a NUL (\u0000) in any string) and RBD_ETOOBIG (a count or a
+ * string over its limit); the message names the field by its JSON path, e.g.
+ * "alerts[1].labels.severity: expected a string", and never quotes a value.
+ * lim may be NULL for the defaults. Thread-safe apart from cJSON's global error slot.
  */
 int rbd_payload_parse(struct rbd_notification **out, const char *body, size_t len,
 		      const struct rbd_payload_limits *lim);

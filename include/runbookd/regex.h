@@ -6,17 +6,23 @@
 #ifndef RUNBOOKD_REGEX_H
 #define RUNBOOKD_REGEX_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct rbd_regex;
 
 /* Compiles pattern anchored; RBD_EINVAL with PCRE2's message and offset on error. */
 int rbd_regex_compile(struct rbd_regex **out, const char *pattern);
-/* 1 on a full match, 0 on none, RBD_ELIMIT-like negative code (RBD_EINVAL) when the
- * match limit was hit (treated as no match by callers). */
+/* 1 on a full match, 0 on none, RBD_EINVAL (message set) when it cannot be decided:
+ * a match/depth/heap limit was hit or the subject is not valid UTF-8. Callers treat
+ * that as "no match", and a negated test must not turn it into a match. */
 int rbd_regex_match(const struct rbd_regex *re, const char *subject, size_t len);
 /* The pattern as written (not anchored). Borrowed. */
 const char *rbd_regex_source(const struct rbd_regex *re);
 void rbd_regex_free(struct rbd_regex *re);
+
+/* True when s[0..len) is well-formed UTF-8 (no overlongs, surrogates or code points
+ * past U+10FFFF): the check PCRE2 applies to subjects, for callers that need it too. */
+bool rbd_regex_utf8_valid(const char *s, size_t len);
 
 #endif

@@ -59,8 +59,12 @@ enum rbd_tmpl_field rbd_template_ref(const struct rbd_template *t, size_t i, con
 
 /*
  * Renders t into a new string (*out, caller frees), escaping each substituted
- * value per esc, result at most max_len bytes. RBD_EREFUSED when a field is
- * missing ("label instance is missing") or the result is over max_len.
+ * value per esc (literal text is copied as written), result at most max_len bytes
+ * (0: no cap of its own). RBD_EREFUSED when a field is missing ("label instance is
+ * missing"; an empty label or annotation counts as missing; .IncidentID is always
+ * present), a JSON-escaped value is not valid UTF-8, or the result is over max_len.
+ * URL: everything but A-Za-z0-9-._~ becomes %XX (upper-case hex).
+ * JSON: \" \\ \n \r \t, other bytes < 0x20 and 0x7f as \u00xx.
  */
 int rbd_template_render(char **out, const struct rbd_template *t,
 			const struct rbd_template_data *d, enum rbd_tmpl_escape esc, size_t max_len);
@@ -75,8 +79,10 @@ struct rbd_param_spec {
 
 /*
  * Checks a rendered param value. RBD_EREFUSED with the reason when the value is empty,
- * longer than 1024 bytes, contains a control character or NUL, fails one_of/pattern,
- * or starts with '-' or '@' without being named literally in one_of.
+ * longer than 1024 bytes, contains a control character or NUL, is not valid UTF-8,
+ * fails one_of/pattern (both must pass when both are set; neither set is refused),
+ * or starts with '-' or '@' without being named literally in one_of. The message
+ * quotes the value cut to 64 bytes with non-printable bytes as \xNN.
  */
 int rbd_param_check(const struct rbd_param_spec *spec, const char *value);
 void rbd_param_spec_clear(struct rbd_param_spec *spec);

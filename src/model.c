@@ -1,0 +1,317 @@
+/*
+ * model: the stored records (incident, alert, action, event) and their JSON shapes
+ * from SPEC.md. Pure: no I/O. It must never emit invalid JSON, whatever the store
+ * holds: text that is not UTF-8 is scrubbed, stored JSON that does not parse becomes
+ * {} (or null for a rendering), and a NULL string becomes null.
+ */
+#include "runbookd/model.h"
+#include "runbookd/buf.h"
+#include "runbookd/timeutil.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void rbd_incident_clear(struct rbd_incident *x)
+{
+	if (!x)
+		return;
+	free(x->status);
+	free(x->group_key);
+	free(x->title);
+	memset(x, 0, sizeof(*x));
+}
+
+void rbd_alert_rec_clear(struct rbd_alert_rec *x)
+{
+	if (!x)
+		return;
+	free(x->fingerprint);
+	free(x->status);
+	free(x->labels_json);
+	free(x->annotations_json);
+	memset(x, 0, sizeof(*x));
+}
+
+void rbd_action_rec_clear(struct rbd_action_rec *x)
+{
+	if (!x)
+		return;
+	free(x->rule);
+	free(x->action);
+	free(x->kind);
+	free(x->state);
+	free(x->rendered_json);
+	free(x->decided_by);
+	free(x->reason);
+	free(x->output);
+	free(x->result);
+	memset(x, 0, sizeof(*x));
+}
+
+void rbd_event_clear(struct rbd_event *x)
+{
+	if (!x)
+		return;
+	free(x->kind);
+	free(x->actor);
+	free(x->detail_json);
+	memset(x, 0, sizeof(*x));
+}
+
+size_t rbd_utf8_decode(uint32_t *out, const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	uint32_t cp, min;
+	size_t len;
+
+	if (n == 0)
+		return 0;
+	if (u[0] < 0x80) {
+		*out = u[0];
+		return 1;
+	}
+	if (u[0] >= 0xc2 && u[0] <= 0xdf) {
+		len = 2;
+		cp = u[0] & 0x1f;
+		min = 0x80;
+	} else if (u[0] >= 0xe0 && u[0] <= 0xef) {
+		len = 3;
+		cp = u[0] & 0x0f;
+		min = 0x800;
+	} else if (u[0] >= 0xf0 && u[0] <= 0xf4) {
+		len = 4;
+		cp = u[0] & 0x07;
+		min = 0x10000;
+	} else {
+		return 0;
+	}
+	if (n < len)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((u[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (u[i] & 0x3f);
+	}
+	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	*out = cp;
+	return len;
+}
+
+/* True when s[0..n) is well-formed UTF-8: the common case, which needs no copy. */
+static bool utf8_valid(const char *s, size_t n)
+{
+	uint32_t cp;
+
+	for (size_t i = 0; i < n;) {
+		size_t k;
+
+		if ((unsigned char)s[i] < 0x80) {
+			i++;
+			continue;
+		}
+		k = rbd_utf8_decode(&cp, s + i, n - i);
+		if (!k)
+			return false;
+		i += k;
+	}
+	return true;
+}
+
+char *rbd_utf8_scrub(const char *s, size_t n)
+{
+	/* each bad byte grows to 3 bytes at most */
+	char *d = rbd_calloc(1, n * 3 + 1);
+	size_t j = 0;
+	uint32_t cp;
+
+	for (size_t i = 0; i < n;) {
+		size_t k = rbd_utf8_decode(&cp, s + i, n - i);
+
+		if (k) {
+			memcpy(d + j, s + i, k);
+			j += k;
+			i += k;
+		} else {
+			memcpy(d + j, "\xef\xbf\xbd", 3);
+			j += 3;
+			i++;
+		}
+	}
+	d[j] = '\0';
+	return d;
+}
+
+void rbd_json_add_time(cJSON *obj, const char *name, int64_t ms)
+{
+	char ts[RBD_TIME_BUFSZ];
+
+	if (ms == 0) {
+		cJSON_AddNullToObject(obj, name);
+		return;
+	}
+	rbd_time_format_ms(ts, ms);
+	cJSON_AddStringToObject(obj, name, ts);
+}
+
+void rbd_json_add_text(cJSON *obj, const char *name, const char *s)
+{
+	size_t n;
+	char *fixed;
+
+	if (!s) {
+		cJSON_AddNullToObject(obj, name);
+		return;
+	}
+	n = strlen(s);
+	if (utf8_valid(s, n)) {
+		cJSON_AddStringToObject(obj, name, s);
+		return;
+	}
+	fixed = rbd_utf8_scrub(s, n);
+	cJSON_AddStringToObject(obj, name, fixed);
+	free(fixed);
+}
+
+/* Parses text as JSON of any type; NULL when it does not parse. */
+static cJSON *parse_any(const char *text)
+{
+	size_t n;
+	char *fixed;
+	cJSON *j;
+
+	if (!text)
+		return NULL;
+	n = strlen(text);
+	/* Bytes outside ASCII can only sit inside strings, so scrubbing the text fixes
+	 * the strings without touching the structure. */
+	if (utf8_valid(text, n))
+		return cJSON_ParseWithLength(text, n);
+	fixed = rbd_utf8_scrub(text, n);
+	j = cJSON_Parse(fixed);
+	free(fixed);
+	return j;
+}
+
+cJSON *rbd_json_parse_object(const char *text)
+{
+	cJSON *j = parse_any(text);
+
+	if (cJSON_IsObject(j))
+		return j;
+	cJSON_Delete(j);
+	return cJSON_CreateObject();
+}
+
+static void add_id(cJSON *obj, const char *name, int64_t id)
+{
+	if (id == 0)
+		cJSON_AddNullToObject(obj, name);
+	else
+		cJSON_AddNumberToObject(obj, name, (double)id);
+}
+
+cJSON *rbd_incident_json(const struct rbd_incident *x)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddNumberToObject(o, "id", (double)x->id);
+	rbd_json_add_text(o, "status", x->status);
+	rbd_json_add_text(o, "group_key", x->group_key);
+	rbd_json_add_text(o, "title", x->title);
+	rbd_json_add_time(o, "opened_at", x->opened_ms);
+	rbd_json_add_time(o, "resolved_at", x->resolved_ms);
+	return o;
+}
+
+cJSON *rbd_alert_rec_json(const struct rbd_alert_rec *x)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	rbd_json_add_text(o, "fingerprint", x->fingerprint);
+	rbd_json_add_time(o, "starts_at", x->starts_ms);
+	rbd_json_add_time(o, "ends_at", x->ends_ms);
+	rbd_json_add_text(o, "status", x->status);
+	cJSON_AddItemToObject(o, "labels", rbd_json_parse_object(x->labels_json));
+	cJSON_AddItemToObject(o, "annotations", rbd_json_parse_object(x->annotations_json));
+	return o;
+}
+
+/* The run rendering's argv as a new array of strings, or NULL when it is not one. */
+static cJSON *argv_copy(const cJSON *rendered)
+{
+	const cJSON *argv = cJSON_GetObjectItemCaseSensitive(rendered, "argv");
+	const cJSON *el;
+
+	if (!cJSON_IsArray(argv))
+		return NULL;
+	cJSON_ArrayForEach(el, argv) {
+		if (!cJSON_IsString(el))
+			return NULL;
+	}
+	return cJSON_Duplicate(argv, 1);
+}
+
+cJSON *rbd_action_rec_json(const struct rbd_action_rec *x)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON *rendered = parse_any(x->rendered_json);
+	cJSON *argv = NULL, *request = NULL;
+	const char *kind = x->kind;
+
+	if (!cJSON_IsObject(rendered)) {
+		cJSON_Delete(rendered);
+		rendered = NULL;
+	}
+	if (!kind && rendered)
+		kind = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(rendered, "kind"));
+	if (rendered && kind && strcmp(kind, "run") == 0) {
+		argv = argv_copy(rendered);
+	} else if (rendered && kind) {
+		/* http: method, url, body; silence: matchers, duration_ms (and timeout_ms) */
+		cJSON_DeleteItemFromObjectCaseSensitive(rendered, "kind");
+		request = rendered;
+		rendered = NULL;
+	}
+
+	cJSON_AddNumberToObject(o, "id", (double)x->id);
+	cJSON_AddNumberToObject(o, "incident_id", (double)x->incident_id);
+	rbd_json_add_text(o, "rule", x->rule);
+	rbd_json_add_text(o, "action", x->action);
+	rbd_json_add_text(o, "state", x->state);
+	cJSON_AddItemToObject(o, "argv", argv ? argv : cJSON_CreateNull());
+	cJSON_AddBoolToObject(o, "dry_run", x->dry_run);
+	cJSON_AddBoolToObject(o, "requires_approval", x->requires_approval);
+	rbd_json_add_text(o, "decided_by", x->decided_by);
+	rbd_json_add_text(o, "reason", x->reason);
+	if (x->has_exit_code)
+		cJSON_AddNumberToObject(o, "exit_code", x->exit_code);
+	else
+		cJSON_AddNullToObject(o, "exit_code");
+	rbd_json_add_time(o, "created_at", x->created_ms);
+	rbd_json_add_time(o, "started_at", x->started_ms);
+	rbd_json_add_time(o, "finished_at", x->finished_ms);
+	/* beyond SPEC's shape */
+	rbd_json_add_text(o, "kind", kind);
+	cJSON_AddItemToObject(o, "request", request ? request : cJSON_CreateNull());
+	if (x->term_signal)
+		cJSON_AddNumberToObject(o, "signal", x->term_signal);
+	if (x->output)
+		rbd_json_add_text(o, "output", x->output);
+	if (x->result)
+		rbd_json_add_text(o, "result", x->result);
+	cJSON_Delete(rendered);
+	return o;
+}
+
+cJSON *rbd_event_json(const struct rbd_event *x)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	rbd_json_add_time(o, "ts", x->ts_ms);
+	rbd_json_add_text(o, "kind", x->kind);
+	rbd_json_add_text(o, "actor", x->actor);
+	add_id(o, "action_id", x->action_id);
+	cJSON_AddItemToObject(o, "detail", rbd_json_parse_object(x->detail_json));
+	return o;
+}

@@ -1,0 +1,3 @@
+#!/bin/sh
+# Test child: ends itself with SIGKILL.
+kill -KILL $$
