@@ -6,7 +6,7 @@ set -euo pipefail
 PKGS=(
   gcc make cmake pkg-config
   libmicrohttpd-dev libcjson-dev libyaml-dev libsqlite3-dev libcurl4-openssl-dev libpcre2-dev
-  curl jq sqlite3 python3 procps iproute2
+  curl jq sqlite3 python3 python3-yaml procps iproute2
   prometheus-alertmanager prometheus cmark
 )
 if [ "${1:-}" = "--bench" ]; then

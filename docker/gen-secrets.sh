@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Makes the stack's bearer tokens (docker/secrets/{ingest,operator,viewer}.token) if
+# they are missing: 32 random bytes as hex, no newline. docker-compose.yml hands them to
+# runbookd and (the ingest token) to Alertmanager as compose secrets. Safe to run again:
+# an existing token is never replaced (delete the file to rotate it, then restart
+# runbookd and alertmanager).
+set -euo pipefail
+cd "$(dirname "$0")"
+
+umask 077
+mkdir -p secrets
+chmod 700 secrets
+for name in ingest operator viewer; do
+	f="secrets/$name.token"
+	if [ ! -s "$f" ]; then
+		head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$f.tmp"
+		mv "$f.tmp" "$f"
+		echo "made docker/$f"
+	fi
+	# Compose bind-mounts the file as it is: the containers' users (alertmanager runs
+	# as nobody, runbookd as uid 10001) must be able to read it. The directory stays
+	# 0700, so other users of the host cannot reach it.
+	chmod 644 "$f"
+done
+echo "operator token (for approvals): docker/secrets/operator.token"

@@ -1,0 +1,104 @@
+/*
+ * store_internal: what store.c, store_tx.c and store_read.c share: connections,
+ * the statement cache and small step helpers. Private to the store; the only header
+ * besides sqlite3.h users that may include sqlite3.h.
+ */
+#ifndef RUNBOOKD_STORE_INTERNAL_H
+#define RUNBOOKD_STORE_INTERNAL_H
+
+#include "runbookd/store.h"
+
+#include <pthread.h>
+#include <sqlite3.h>
+
+#define READERS 4
+#define BATCH_MAX 512
+
+/* Every statement, by id: prepared once per connection, kept for its life. */
+enum stmt_id {
+	ST_EVENT_ADD, ST_INC_OPEN, ST_INC_LATEST, ST_INC_CREATE, ST_INC_RESOLVE, ST_INC_UNRESOLVED,
+	ST_NOTIF_ADD, ST_EP_GET, ST_EP_INSERT, ST_EP_TOUCH, ST_EP_RESOLVE, ST_EP_FIRING,
+	ST_ACT_INSERT, ST_ACT_TRANSITION, ST_ACT_TRANSITION_ANY, ST_ACT_CANCEL_SELECT, ST_ACT_GET,
+	ST_APPROVAL_ADD, ST_APPROVAL_COUNT, ST_ACT_DECIDED_BY, ST_ACT_START, ST_ACT_FINISH,
+	ST_RULE_RUNS, ST_RULE_FAILS, ST_RULE_LAST_KEY, ST_RULE_STATE, ST_RULE_TRIP, ST_RULE_RESET,
+	ST_RUNNING, ST_NEXT_ACTION, ST_EXPIRED, ST_RUNNING_IDS, ST_SETTING_SET, ST_SETTING_GET,
+	ST_ACT_INCIDENT, ST_INC_EXISTS,
+	ST_INC_LIST, ST_INC_LIST_STATUS, ST_INC_COUNT, ST_INC_COUNT_STATUS, ST_INC_GET,
+	ST_ALERTS, ST_ACTIONS, ST_STATE_COUNTS,
+	ST_COUNT
+};
+
+struct conn {
+	sqlite3 *db;
+	sqlite3_stmt *st[ST_COUNT];
+	struct conn *next_free;
+};
+
+struct job {
+	rbd_tx_fn fn;
+	void *arg;
+	int rc;
+	int done;
+	char msg[256];        /* the writer thread's error message for this job */
+	struct job *next;
+};
+
+struct rbd_tx {
+	struct rbd_store *s;
+	struct conn *c;
+};
+
+struct rbd_store {
+	char *path;
+	struct conn writer;
+	struct conn readers[READERS];
+	struct conn *free_readers;
+	pthread_mutex_t rmu;
+	pthread_cond_t rcv;
+
+	pthread_t thread;
+	int has_thread;
+	pthread_mutex_t mu;
+	pthread_cond_t work;
+	pthread_cond_t done;
+	struct job *head, *tail;
+	int stopping;
+	void (*on_commit)(void *);
+	void *on_commit_ctx;
+	void (*on_stats)(void *, int64_t, int);
+	void *on_stats_ctx;
+};
+
+
+/* The statement id, prepared on first use and kept; reset and unbound. NULL on error. */
+sqlite3_stmt *rbd_store_stmt(struct conn *c, enum stmt_id id);
+int rbd_store_db_error(sqlite3 *db, int rc, const char *what);
+void rbd_store_bind_text(sqlite3_stmt *st, int i, const char *v);
+void rbd_store_bind_ms(sqlite3_stmt *st, int i, int64_t ms);
+int rbd_store_step_done(struct conn *c, sqlite3_stmt *st, const char *what);
+int rbd_store_step_int(struct conn *c, sqlite3_stmt *st, int64_t *out, const char *what);
+int rbd_store_step_ids(struct conn *c, sqlite3_stmt *st, int64_t **out, size_t *out_n);
+char *rbd_store_col_text(sqlite3_stmt *st, int i);
+void rbd_store_read_action(sqlite3_stmt *st, struct rbd_action_rec *a);
+int rbd_store_get_action(struct conn *c, struct rbd_action_rec *out, int64_t id);
+int rbd_store_rule_counts(struct conn *c, struct rbd_rule_counts *out, const char *rule,
+			  const char *key, int64_t now_ms);
+struct conn *rbd_store_reader_get(struct rbd_store *s);
+void rbd_store_reader_put(struct rbd_store *s, struct conn *c);
+
+/* Short local names for the helpers above. */
+#define stmt rbd_store_stmt
+#define db_error rbd_store_db_error
+#define bind_text rbd_store_bind_text
+#define bind_ms rbd_store_bind_ms
+#define step_done rbd_store_step_done
+#define step_int rbd_store_step_int
+#define step_ids rbd_store_step_ids
+#define col_text rbd_store_col_text
+#define read_action rbd_store_read_action
+#define get_action rbd_store_get_action
+#define rule_counts rbd_store_rule_counts
+#define reader_get rbd_store_reader_get
+#define reader_put rbd_store_reader_put
+
+#endif
