@@ -14,6 +14,7 @@
 #include "runbookd/ingest.h"
 #include "runbookd/log.h"
 #include "runbookd/payload.h"
+#include "runbookd/reconcile.h"
 #include "runbookd/routes.h"
 #include "runbookd/server.h"
 #include "runbookd/store.h"
@@ -359,6 +360,7 @@ static int cmd_serve(const struct opts *o)
 	struct rbd_config *cfg = NULL;
 	struct rbd_store *store = NULL;
 	struct rbd_server *srv = NULL;
+	struct rbd_reconciler *rec = NULL;
 	struct rbd_app app;
 	char *paused = NULL, portstr[16];
 	sigset_t set;
@@ -394,10 +396,13 @@ static int cmd_serve(const struct opts *o)
 		rc = rbd_executor_start(&app.exec, &app);
 	if (!rc) {
 		rbd_store_on_commit(store, on_commit, &app);
-		rc = rbd_server_start(&srv, &app, &port);
+		rc = rbd_reconciler_start(&rec, &app);
 	}
+	if (!rc)
+		rc = rbd_server_start(&srv, &app, &port);
 	if (rc) {
 		rbd_log_error("cannot start", "error", rbd_err_msg());
+		rbd_reconciler_stop(rec);
 		rbd_executor_stop(app.exec);
 		rbd_store_close(store);
 		rbd_app_destroy(&app);
@@ -411,6 +416,7 @@ static int cmd_serve(const struct opts *o)
 	serve_loop(&app, &set);
 	atomic_store(&app.stopping, true);
 	rbd_server_stop(srv, 10000);
+	rbd_reconciler_stop(rec);
 	rbd_store_on_commit(store, NULL, NULL);
 	rbd_executor_stop(app.exec);
 	rbd_store_close(store);

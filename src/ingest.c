@@ -10,6 +10,7 @@
 #include "runbookd/buf.h"
 #include "runbookd/err.h"
 #include "runbookd/gates.h"
+#include "runbookd/model.h"
 #include "runbookd/timeutil.h"
 
 #include <cJSON.h>
@@ -363,6 +364,95 @@ static int ingest_job(struct rbd_tx *tx, void *arg)
 	if (!rc)
 		rc = rbd_tx_notification_add(tx, id, j->now, n->group_key, n->status, n->receiver,
 					     (int)n->n_alerts, n->truncated_alerts, changed);
+	return rc;
+}
+
+/* A stored labels/annotations object back into a label set (invalid JSON: empty). */
+static void labels_from_json(struct rbd_labelset *out, const char *json)
+{
+	cJSON *o = json ? cJSON_Parse(json) : NULL, *it;
+
+	memset(out, 0, sizeof(*out));
+	cJSON_ArrayForEach(it, o)
+		if (cJSON_IsString(it) && it->string)
+			rbd_labels_set(out, it->string, it->valuestring);
+	cJSON_Delete(o);
+}
+
+struct reconcile {
+	struct job j;
+	const struct rbd_alert_rec *gone;
+	size_t n;
+	int resolved;
+};
+
+static int reconcile_one(struct rbd_tx *tx, struct reconcile *r, const struct rbd_alert_rec *g)
+{
+	struct rbd_alert a = { 0 };
+	cJSON *d;
+	bool all = false;
+	int rc = rbd_tx_episode_resolve(tx, g->id, r->j.now, r->j.now);
+
+	if (rc || rbd_tx_changes(tx) == 0)
+		return rc;
+	r->resolved++;
+	d = cJSON_CreateObject();
+	cJSON_AddStringToObject(d, "fingerprint", g->fingerprint);
+	cJSON_AddStringToObject(d, "reason", "no longer in Alertmanager (a silenced alert gets "
+				"no resolved notification)");
+	rc = event(tx, g->incident_id, "alert.resolved", "runbookd", 0, d);
+	if (!rc)
+		rc = cancel_waiting(tx, &r->j, g->id, g->incident_id);
+	if (!rc) {
+		a.status = "resolved";
+		a.fingerprint = g->fingerprint;
+		a.starts_ns = g->starts_ms * 1000000;
+		a.generator_url = "";
+		labels_from_json(&a.labels, g->labels_json);
+		labels_from_json(&a.annotations, g->annotations_json);
+		rc = plan_alert(tx, &r->j, &a, g->id, g->incident_id, RBD_ON_RESOLVED);
+		rbd_labels_clear(&a.labels);
+		rbd_labels_clear(&a.annotations);
+	}
+	if (!rc)
+		rc = rbd_tx_incident_all_resolved(tx, &all, g->incident_id);
+	if (!rc && all) {
+		rc = rbd_tx_incident_resolve(tx, g->incident_id, r->j.now);
+		if (!rc && rbd_tx_changes(tx) > 0)
+			rc = event(tx, g->incident_id, "incident.resolved", "runbookd", 0, NULL);
+	}
+	return rc;
+}
+
+static int reconcile_job(struct rbd_tx *tx, void *arg)
+{
+	struct reconcile *r = arg;
+	int rc = 0;
+
+	r->resolved = 0;
+	for (size_t i = 0; !rc && i < r->n; i++)
+		rc = reconcile_one(tx, r, &r->gone[i]);
+	return rc;
+}
+
+int rbd_ingest_reconcile(struct rbd_app *app, const struct rbd_alert_rec *gone, size_t n,
+			 int *out_resolved)
+{
+	struct rbd_ingest_result res = { 0 };
+	struct reconcile r = { .gone = gone, .n = n };
+	int rc;
+
+	r.j.app = app;
+	r.j.res = &res;
+	r.j.rt = rbd_app_runtime(app);
+	r.j.matched = rbd_calloc(r.j.rt->cfg->n_rules + 1, sizeof(*r.j.matched));
+	r.j.now = rbd_now_ms();
+	rc = rbd_store_write(app->store, reconcile_job, &r);
+	if (out_resolved)
+		*out_resolved = rc ? 0 : r.resolved;
+	rbd_ingest_result_clear(&res);
+	free(r.j.matched);
+	rbd_runtime_release(r.j.rt);
 	return rc;
 }
 

@@ -38,7 +38,8 @@ static const char *const stmt_sql[ST_COUNT] = {
 		"status, labels, annotations, generator_url, first_seen, last_seen) "
 		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)",
 	[ST_EP_TOUCH] = "UPDATE alerts SET last_seen = ?2 WHERE id = ?1",
-	[ST_EP_RESOLVE] = "UPDATE alerts SET status = 'resolved', ends_at = ?2, last_seen = ?3 WHERE id = ?1",
+	[ST_EP_RESOLVE] = "UPDATE alerts SET status = 'resolved', ends_at = ?2, last_seen = ?3 "
+		"WHERE id = ?1 AND status = 'firing'",
 	[ST_EP_FIRING] = "SELECT id FROM alerts WHERE incident_id = ?1 AND status = 'firing' ORDER BY id",
 	[ST_ACT_INSERT] = "INSERT OR IGNORE INTO actions (incident_id, alert_id, rule, on_status, action, "
 		"kind, state, rendered, command_key, dry_run, requires_approval, approvals_needed, reason, "
@@ -90,6 +91,9 @@ static const char *const stmt_sql[ST_COUNT] = {
 		"annotations, first_seen, last_seen FROM alerts WHERE incident_id = ?1 ORDER BY id",
 	[ST_ACTIONS] = "SELECT " ACT_COLS " FROM actions WHERE (?1 = 0 OR incident_id = ?1) "
 		"AND (?2 IS NULL OR state = ?2) ORDER BY id DESC LIMIT ?3",
+	[ST_OPEN_FIRING] = "SELECT a.id, a.incident_id, a.fingerprint, a.starts_at, a.ends_at, a.status, "
+		"a.labels, a.annotations, a.first_seen, a.last_seen FROM alerts a JOIN incidents i "
+		"ON i.id = a.incident_id WHERE i.status = 'open' AND a.status = 'firing' ORDER BY a.id",
 	[ST_STATE_COUNTS] = "SELECT state, count(*) FROM actions GROUP BY state",
 };
 

@@ -101,18 +101,19 @@ int rbd_store_incident(struct rbd_store *s, struct rbd_incident *out, int64_t id
 	return rc;
 }
 
-int rbd_store_alerts(struct rbd_store *s, struct rbd_alert_rec **out, size_t *out_n,
-		     int64_t incident_id)
+static int read_alerts(struct rbd_store *s, struct rbd_alert_rec **out, size_t *out_n,
+		       enum stmt_id id, int64_t incident_id)
 {
 	struct conn *c = reader_get(s);
-	sqlite3_stmt *st = stmt(c, ST_ALERTS);
+	sqlite3_stmt *st = stmt(c, id);
 	struct rbd_alert_rec *list = NULL;
 	size_t n = 0, cap = 0;
 	int rc = RBD_EUNAVAIL;
 
 	if (!st)
 		goto done;
-	sqlite3_bind_int64(st, 1, incident_id);
+	if (incident_id)
+		sqlite3_bind_int64(st, 1, incident_id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct rbd_alert_rec *a;
 
@@ -138,6 +139,17 @@ done:
 	*out_n = n;
 	reader_put(s, c);
 	return rc;
+}
+
+int rbd_store_alerts(struct rbd_store *s, struct rbd_alert_rec **out, size_t *out_n,
+		     int64_t incident_id)
+{
+	return read_alerts(s, out, out_n, ST_ALERTS, incident_id);
+}
+
+int rbd_store_open_firing(struct rbd_store *s, struct rbd_alert_rec **out, size_t *out_n)
+{
+	return read_alerts(s, out, out_n, ST_OPEN_FIRING, 0);
 }
 
 int rbd_store_actions(struct rbd_store *s, struct rbd_action_rec **out, size_t *out_n,

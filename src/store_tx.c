@@ -178,6 +178,11 @@ int rbd_tx_episode_resolve(struct rbd_tx *tx, int64_t alert_id, int64_t ends_ms,
 	return step_done(tx->c, st, "resolve alert");
 }
 
+int rbd_tx_changes(struct rbd_tx *tx)
+{
+	return sqlite3_changes(tx->c->db);
+}
+
 int rbd_tx_firing_alerts(struct rbd_tx *tx, int64_t **out, size_t *out_n, int64_t incident_id)
 {
 	TX_STMT(st, tx, ST_EP_FIRING);

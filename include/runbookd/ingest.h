@@ -27,6 +27,16 @@ int rbd_ingest(struct rbd_ingest_result *out, struct rbd_app *app,
 	       const struct rbd_notification *n);
 void rbd_ingest_result_clear(struct rbd_ingest_result *r);
 
+/*
+ * Resolves alerts that Alertmanager no longer holds (silenced alerts get no resolved
+ * webhook): each still-firing one becomes resolved, its waiting actions are cancelled,
+ * `on: resolved` rules plan, and an incident with nothing left firing resolves.
+ * *out_resolved (may be NULL) gets how many alerts changed.
+ */
+struct rbd_alert_rec;
+int rbd_ingest_reconcile(struct rbd_app *app, const struct rbd_alert_rec *gone, size_t n,
+			 int *out_resolved);
+
 /* Labels as a compact JSON object (caller frees). */
 char *rbd_labels_to_json(const struct rbd_labelset *ls);
 

@@ -83,7 +83,10 @@ int rbd_tx_episode_upsert(struct rbd_tx *tx, struct rbd_episode *out, int64_t in
 			  const char *fingerprint, int64_t starts_ns, int64_t ends_ms,
 			  const char *status, const char *labels_json, const char *annotations_json,
 			  const char *generator_url, int64_t now_ms);
+/* Resolves a firing episode; a no-op for one already resolved (see rbd_tx_changes). */
 int rbd_tx_episode_resolve(struct rbd_tx *tx, int64_t alert_id, int64_t ends_ms, int64_t now_ms);
+/* Rows changed by the last statement of this job. */
+int rbd_tx_changes(struct rbd_tx *tx);
 /* Ids of the alerts of an incident still firing (caller frees *out). */
 int rbd_tx_firing_alerts(struct rbd_tx *tx, int64_t **out, size_t *out_n, int64_t incident_id);
 
@@ -170,6 +173,8 @@ int rbd_store_alerts(struct rbd_store *s, struct rbd_alert_rec **out, size_t *ou
 int rbd_store_actions(struct rbd_store *s, struct rbd_action_rec **out, size_t *out_n,
 		      int64_t incident_id, const char *state, int64_t limit);
 int rbd_store_action(struct rbd_store *s, struct rbd_action_rec *out, int64_t id);
+/* Alerts still firing in open incidents (for reconciliation with Alertmanager). */
+int rbd_store_open_firing(struct rbd_store *s, struct rbd_alert_rec **out, size_t *out_n);
 struct rbd_rule_stats {
 	int runs_last_hour;
 	int failures_last_hour;

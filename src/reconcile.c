@@ -1,0 +1,141 @@
+/*
+ * reconcile: the Alertmanager poller. Must never resolve anything when Alertmanager
+ * cannot be asked (an error is not an empty answer), nor an alert seen so recently
+ * that Alertmanager may not have it yet.
+ */
+#include "runbookd/reconcile.h"
+#include "runbookd/err.h"
+#include "runbookd/httpc.h"
+#include "runbookd/ingest.h"
+#include "runbookd/log.h"
+#include "runbookd/timeutil.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct rbd_reconciler {
+	struct rbd_app *app;
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	bool stopping;
+};
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int rbd_reconcile_once(struct rbd_app *app, int *out_resolved)
+{
+	struct rbd_runtime *rt = rbd_app_runtime(app);
+	const struct rbd_config *cfg = rt->cfg;
+	struct rbd_alert_rec *firing = NULL, *gone = NULL;
+	size_t n_firing = 0, n_fps = 0, n_gone = 0;
+	char **fps = NULL;
+	int64_t now = rbd_now_ms();
+	int rc;
+
+	*out_resolved = 0;
+	if (!cfg->am_url) {
+		rbd_runtime_release(rt);
+		return 0;
+	}
+	/* Read our side first: an alert that arrives after this read is not judged. */
+	rc = rbd_store_open_firing(app->store, &firing, &n_firing);
+	if (!rc && n_firing)
+		rc = rbd_am_alert_fingerprints(&fps, &n_fps, cfg->am_url, 10000);
+	if (rc || !n_firing)
+		goto done;
+	qsort(fps, n_fps, sizeof(*fps), cmp_str);
+	gone = rbd_calloc(n_firing, sizeof(*gone));
+	for (size_t i = 0; i < n_firing; i++) {
+		const char *key = firing[i].fingerprint;
+
+		/* Grace: Alertmanager may not show an alert delivered a moment ago. */
+		if (now - firing[i].last_seen_ms < 2000)
+			continue;
+		if (!bsearch(&key, fps, n_fps, sizeof(*fps), cmp_str))
+			gone[n_gone++] = firing[i];
+	}
+	if (n_gone)
+		rc = rbd_ingest_reconcile(app, gone, n_gone, out_resolved);
+done:
+	free(gone);   /* borrowed members: freed with firing below */
+	for (size_t i = 0; i < n_firing; i++)
+		rbd_alert_rec_clear(&firing[i]);
+	free(firing);
+	rbd_am_fingerprints_free(fps, n_fps);
+	rbd_runtime_release(rt);
+	return rc;
+}
+
+static void *reconciler_main(void *arg)
+{
+	struct rbd_reconciler *r = arg;
+
+	pthread_mutex_lock(&r->mu);
+	while (!r->stopping) {
+		struct rbd_runtime *rt = rbd_app_runtime(r->app);
+		int64_t poll = rt->cfg->am_poll_ms > 0 ? rt->cfg->am_poll_ms : 30000;
+		struct timespec ts;
+		int resolved = 0;
+
+		rbd_runtime_release(rt);
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += poll / 1000;
+		ts.tv_nsec += (poll % 1000) * 1000000;
+		if (ts.tv_nsec >= 1000000000) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000;
+		}
+		pthread_cond_timedwait(&r->cv, &r->mu, &ts);
+		if (r->stopping)
+			break;
+		pthread_mutex_unlock(&r->mu);
+		if (rbd_reconcile_once(r->app, &resolved))
+			rbd_log_warn("reconciliation with Alertmanager failed; will retry",
+				     "error", rbd_err_msg());
+		else if (resolved) {
+			char n[16];
+
+			snprintf(n, sizeof(n), "%d", resolved);
+			rbd_log_info("resolved alerts Alertmanager no longer holds", "count", n);
+		}
+		pthread_mutex_lock(&r->mu);
+	}
+	pthread_mutex_unlock(&r->mu);
+	return NULL;
+}
+
+int rbd_reconciler_start(struct rbd_reconciler **out, struct rbd_app *app)
+{
+	struct rbd_reconciler *r = rbd_calloc(1, sizeof(*r));
+
+	r->app = app;
+	pthread_mutex_init(&r->mu, NULL);
+	pthread_cond_init(&r->cv, NULL);
+	if (pthread_create(&r->thread, NULL, reconciler_main, r) != 0) {
+		free(r);
+		return rbd_err_set(RBD_EIO, "cannot start the reconciler thread");
+	}
+	*out = r;
+	return 0;
+}
+
+void rbd_reconciler_stop(struct rbd_reconciler *r)
+{
+	if (!r)
+		return;
+	pthread_mutex_lock(&r->mu);
+	r->stopping = true;
+	pthread_cond_signal(&r->cv);
+	pthread_mutex_unlock(&r->mu);
+	pthread_join(r->thread, NULL);
+	pthread_mutex_destroy(&r->mu);
+	pthread_cond_destroy(&r->cv);
+	free(r);
+}
