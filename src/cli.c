@@ -13,6 +13,7 @@
 #include "runbookd/httpc.h"
 #include "runbookd/ingest.h"
 #include "runbookd/log.h"
+#include "runbookd/notify.h"
 #include "runbookd/payload.h"
 #include "runbookd/reconcile.h"
 #include "runbookd/routes.h"
@@ -391,7 +392,9 @@ static int cmd_serve(const struct opts *o)
 	free(paused);
 	rbd_httpc_global_init();
 	rbd_store_on_commit_stats(store, on_commit_stats, &app);
-	rc = rbd_executor_recover(&app);
+	rc = rbd_notifier_start(&app.notifier, &app);
+	if (!rc)
+		rc = rbd_executor_recover(&app);
 	if (!rc)
 		rc = rbd_executor_start(&app.exec, &app);
 	if (!rc) {
@@ -400,10 +403,14 @@ static int cmd_serve(const struct opts *o)
 	}
 	if (!rc)
 		rc = rbd_server_start(&srv, &app, &port);
+	if (!rc)
+		snprintf(app.base_url, sizeof(app.base_url), strchr(cfg->listen_host, ':') ?
+			 "http://[%s]:%d" : "http://%s:%d", cfg->listen_host, port);
 	if (rc) {
 		rbd_log_error("cannot start", "error", rbd_err_msg());
 		rbd_reconciler_stop(rec);
 		rbd_executor_stop(app.exec);
+		rbd_notifier_stop(app.notifier);
 		rbd_store_close(store);
 		rbd_app_destroy(&app);
 		return RBD_EXIT_RUNTIME;
@@ -419,6 +426,7 @@ static int cmd_serve(const struct opts *o)
 	rbd_reconciler_stop(rec);
 	rbd_store_on_commit(store, NULL, NULL);
 	rbd_executor_stop(app.exec);
+	rbd_notifier_stop(app.notifier);
 	rbd_store_close(store);
 	rbd_app_destroy(&app);
 	rbd_httpc_global_cleanup();

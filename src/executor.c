@@ -13,6 +13,7 @@
 #include "runbookd/gates.h"
 #include "runbookd/httpc.h"
 #include "runbookd/log.h"
+#include "runbookd/notify.h"
 #include "runbookd/ops.h"
 #include "runbookd/timeutil.h"
 
@@ -391,6 +392,12 @@ static void execute(struct rbd_executor *ex, struct claim *c)
 		rbd_log_error("could not record an action's result", "action_id", id,
 			      "state", o.state, "error", rbd_err_msg());
 	rbd_log_info("action finished", "action_id", id, "state", o.state);
+	if (!rc) {
+		char kind[48];
+
+		snprintf(kind, sizeof(kind), "action.%s", o.state);
+		rbd_notify_action(ex->app, c->id, kind);
+	}
 	snprintf(labels, sizeof(labels), "state=\"%s\"", o.state);
 	rbd_metrics_add(ex->app->metrics, "runbookd_actions_finished_total", labels, 1);
 	rbd_metrics_observe(ex->app->metrics, "runbookd_action_duration_seconds", NULL,

@@ -163,8 +163,11 @@ static int plan_alert(struct rbd_tx *tx, struct job *j, const struct rbd_alert *
 		}
 		if (!rc && id) {
 			j->res->planned++;
-			if (gate == RBD_GATE_APPROVAL)
-				j->res->pending_approval++;
+			if (gate == RBD_GATE_APPROVAL) {
+				j->res->pending_ids = rbd_realloc(j->res->pending_ids,
+					(size_t)(j->res->pending_approval + 1) * sizeof(int64_t));
+				j->res->pending_ids[j->res->pending_approval++] = id;
+			}
 			det = cJSON_CreateObject();
 			cJSON_AddStringToObject(det, "rule", rule->name);
 			cJSON_AddStringToObject(det, "fingerprint", a->fingerprint);
@@ -482,5 +485,6 @@ int rbd_ingest(struct rbd_ingest_result *out, struct rbd_app *app,
 void rbd_ingest_result_clear(struct rbd_ingest_result *r)
 {
 	free(r->incident_ids);
+	free(r->pending_ids);
 	memset(r, 0, sizeof(*r));
 }

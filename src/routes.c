@@ -11,6 +11,7 @@
 #include "runbookd/log.h"
 #include "runbookd/matcher.h"
 #include "runbookd/model.h"
+#include "runbookd/notify.h"
 #include "runbookd/ops.h"
 #include "runbookd/payload.h"
 #include "runbookd/timeutil.h"
@@ -341,6 +342,8 @@ static void h_alerts(struct rbd_app *app, struct rbd_request *req, struct rbd_re
 	cJSON_AddNumberToObject(o, "new_episodes", res.new_episodes);
 	cJSON_AddNumberToObject(o, "actions_planned", res.planned);
 	reply_json(resp, 200, o);
+	for (int i = 0; i < res.pending_approval; i++)
+		rbd_notify_action(app, res.pending_ids[i], "action.pending_approval");
 	rbd_ingest_result_clear(&res);
 	rbd_notification_free(n);
 }

@@ -24,6 +24,7 @@ struct rbd_runtime {
 };
 
 struct rbd_executor;
+struct rbd_notifier;
 
 struct rbd_app {
 	char *config_path;
@@ -32,6 +33,8 @@ struct rbd_app {
 	struct rbd_store *store;
 	struct rbd_metrics *metrics;
 	struct rbd_executor *exec;
+	struct rbd_notifier *notifier; /* NULL until started */
+	char base_url[128];            /* http://host:port this instance serves on */
 	atomic_bool paused;
 	atomic_bool stopping;
 	int64_t started_ms;

@@ -20,6 +20,7 @@ struct rbd_ingest_result {
 	int new_episodes;
 	int planned;                   /* action records created */
 	int pending_approval;          /* of which wait for operators */
+	int64_t *pending_ids;          /* their action ids; owned */
 };
 
 /* 0 once committed; RBD_EUNAVAIL when it could not be stored (answer 503). */
