@@ -367,7 +367,10 @@ static int cmd_serve(const struct opts *o)
 	sigset_t set;
 	int port = 0, rc;
 
+	/* A client hanging up must not kill us, and neither must a file-size limit: the
+	 * write fails instead, the commit fails, and ingest answers 503. */
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGXFSZ, SIG_IGN);
 	sigemptyset(&set);
 	sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIGTERM);
