@@ -419,6 +419,7 @@ static void *writer_main(void *arg)
 	pthread_mutex_lock(&s->mu);
 	for (;;) {
 		struct job *batch, *j;
+		sqlite3_int64 changes;
 		int n = 0, rc;
 
 		while (!s->head && !s->stopping)
@@ -434,8 +435,11 @@ static void *writer_main(void *arg)
 		j->next = NULL;
 		pthread_mutex_unlock(&s->mu);
 
+		changes = sqlite3_total_changes64(s->writer.db);
 		rc = run_batch(s, batch);
-		if (!rc && s->on_commit)
+		/* Only a commit that changed rows can have made work: an idle claim must
+		 * not wake the claimers again (that would spin). */
+		if (!rc && s->on_commit && sqlite3_total_changes64(s->writer.db) != changes)
 			s->on_commit(s->on_commit_ctx);
 
 		pthread_mutex_lock(&s->mu);

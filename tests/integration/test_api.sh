@@ -156,6 +156,11 @@ check "newest first" "$(echo "$r" | jq -c '[.incidents[].id]')" '[3]'
 check "ingest token not in log" "$(grep -c "$INGEST" "$T/runbookd.log")" 0
 check "operator token not in database" "$(sqlite3 "$T/runbookd.db" .dump | grep -c "$OPERATOR")" 0
 
+# --- idle means idle: the executor's claims must not wake each other into a spin
+commits() { api GET /metrics "" | sed -n 's/^runbookd_store_commits_total //p'; }
+c0=$(commits); sleep 2; c1=$(commits)
+check "idle: a handful of commits in 2 s, not a spin" "$(( ${c1%.*} - ${c0%.*} < 40 ))" 1
+
 # --- restart: migrations once, duplicates still deduplicated
 stop_rbd; check "SIGTERM exits 0" "$?" 0
 start_rbd || exit 1
