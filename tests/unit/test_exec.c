@@ -299,6 +299,8 @@ static void test_exec__stdin_is_dev_null(void)
 	close(p[1]);
 }
 
+#define GLIBC_INTERNAL ((1ULL << 31) | (1ULL << 32))
+
 static unsigned long long status_mask(const char *status, const char *field)
 {
 	const char *s = strstr(status, field);
@@ -324,7 +326,10 @@ static void test_exec__default_signals_in_child(void)
 
 	REQUIRE(rbd_exec_run(&r, &o) == 0);
 	CHECK_INT(r.exit_code, 0);
-	CHECK(status_mask(r.output, "\nSigIgn:") == 0);
+	/* Signals 32 and 33 are glibc's own (thread cancel, setxid): its sigaction()
+	 * refuses to touch them, so when the test itself inherits them ignored (make
+	 * does that) they stay so; every program that uses them resets them itself. */
+	CHECK((status_mask(r.output, "\nSigIgn:") & ~GLIBC_INTERNAL) == 0);
 	CHECK(status_mask(r.output, "\nSigBlk:") == 0);
 	CHECK((status_mask(r.output, "\nSigIgn:") & (1ULL << (SIGPIPE - 1))) == 0);
 	rbd_exec_result_clear(&r);
