@@ -248,7 +248,7 @@ static void params_parse(struct rbd_yfile *f, struct rbd_action_def *a, yaml_nod
 }
 
 static void run_parse(struct rbd_yfile *f, struct rbd_action_def *a, yaml_node_t *n,
-		      const char *ctx, const char *dir, bool *used)
+		      const char *ctx, const char *dir, bool *used, bool dry_run)
 {
 	struct rbd_buf where = RBD_BUF_INIT(64);
 	size_t len = rbd_yseq_len(n);
@@ -297,9 +297,20 @@ static void run_parse(struct rbd_yfile *f, struct rbd_action_def *a, yaml_node_t
 				continue;
 			}
 		}
-		if (rbd_exec_resolve(&a->program, path ? path : prog, NULL) != 0)
-			rbd_yerr(f, item, "%s: run[0]: program \"%s\" not found (%s)", ctx,
-				 path ? path : prog, rbd_err_msg());
+		if (rbd_exec_resolve(&a->program, path ? path : prog, NULL) != 0) {
+			/* In dry-run mode nothing is executed: let the rules be tried on a
+			 * machine without the program (the plans show the bare name). Enforce
+			 * mode refuses the config, and exec refuses a non-absolute argv[0]. */
+			if (dry_run && !path && !strchr(prog, '/')) {
+				rbd_log_warn("program not found on PATH; dry-run plans show it "
+					     "unresolved and enforce mode will refuse this config",
+					     "action", a->name, "program", prog);
+				a->program = rbd_strdup(prog);
+			} else {
+				rbd_yerr(f, item, "%s: run[0]: program \"%s\" not found (%s)", ctx,
+					 path ? path : prog, rbd_err_msg());
+			}
+		}
 		free(joined);
 		free(path);
 	}
@@ -427,7 +438,7 @@ static const struct rbd_ykey action_keys[A_COUNT] = {
 };
 
 static void action_parse(struct rbd_yfile *f, struct rbd_action_def *a, yaml_node_t *k,
-			 yaml_node_t *n, const char *dir)
+			 yaml_node_t *n, const char *dir, bool dry_run)
 {
 	struct rbd_buf ctx = RBD_BUF_INIT(4096);
 	yaml_node_t *v[A_COUNT];
@@ -453,7 +464,7 @@ static void action_parse(struct rbd_yfile *f, struct rbd_action_def *a, yaml_nod
 	}
 	if (v[A_RUN]) {
 		a->kind = RBD_ACTION_RUN;
-		run_parse(f, a, v[A_RUN], rbd_buf_cstr(&ctx), dir, used);
+		run_parse(f, a, v[A_RUN], rbd_buf_cstr(&ctx), dir, used, dry_run);
 	} else if (v[A_HTTP]) {
 		a->kind = RBD_ACTION_HTTP;
 		http_parse(f, a, v[A_HTTP], rbd_buf_cstr(&ctx), used);
@@ -497,7 +508,7 @@ void rbd_rules_parse_actions(struct rbd_config *cfg, struct rbd_yfile *cf, yaml_
 			continue;       /* duplicate key, reported by rbd_ymap_check */
 		a->name = rbd_strdup(name);
 		cfg->n_actions++;
-		action_parse(cf, a, k, v, dir);
+		action_parse(cf, a, k, v, dir, cfg->mode == RBD_MODE_DRY_RUN);
 	}
 }
 
