@@ -123,7 +123,7 @@ static int cmd_migrate(const struct opts *o)
 		return rc;
 	rc = rbd_store_open(&s, cfg->database, RBD_STORE_NO_WRITER | RBD_STORE_MIGRATE);
 	if (!rc)
-		rc = rbd_store_migrate(s, &applied);
+		applied = rbd_store_migrated(s);
 	if (rc) {
 		fprintf(stderr, "migrate: %s\n", rbd_err_msg());
 		rbd_config_free(cfg);

@@ -484,6 +484,11 @@ static int ready_probe(struct rbd_tx *tx, void *arg)
 	return rbd_tx_setting_set(tx, "ready_probe", now);
 }
 
+int rbd_store_migrated(const struct rbd_store *s)
+{
+	return s->migrated;
+}
+
 int rbd_store_ready(struct rbd_store *s)
 {
 	return rbd_store_write(s, ready_probe, NULL);
@@ -522,7 +527,7 @@ int rbd_store_open(struct rbd_store **out, const char *path, int flags)
 			goto fail;
 	}
 	if (flags & RBD_STORE_MIGRATE) {
-		rc = rbd_store_migrate(s, NULL);
+		rc = rbd_store_migrate(s, &s->migrated);
 		if (rc)
 			goto fail;
 	}

@@ -65,6 +65,7 @@ struct rbd_store {
 	int stopping;
 	void (*on_commit)(void *);
 	void *on_commit_ctx;
+	int migrated;              /* migrations applied by rbd_store_open */
 	void (*on_stats)(void *, int64_t, int);
 	void *on_stats_ctx;
 };

@@ -32,6 +32,8 @@ int rbd_store_open(struct rbd_store **out, const char *path, int flags);
 void rbd_store_close(struct rbd_store *s);
 /* Applies pending migrations; *applied (may be NULL) gets how many ran. */
 int rbd_store_migrate(struct rbd_store *s, int *applied);
+/* How many migrations rbd_store_open applied (with RBD_STORE_MIGRATE). */
+int rbd_store_migrated(const struct rbd_store *s);
 /* 0 when a write transaction can be opened and committed now, else RBD_EUNAVAIL. */
 int rbd_store_ready(struct rbd_store *s);
 
