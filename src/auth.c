@@ -32,7 +32,8 @@ int rbd_auth_check(const struct rbd_token **out, const struct rbd_config *cfg,
 	tok = authorization + 7;
 	while (*tok == ' ')
 		tok++;
-	len = strnlen(tok, RBD_TOKEN_MAX + 1);
+	/* The whole value counts: trailing junk past the limit must not be ignored. */
+	len = strlen(tok);
 	while (len > 0 && (tok[len - 1] == ' ' || tok[len - 1] == '\t'))
 		len--;
 	if (len == 0 || len > RBD_TOKEN_MAX)

@@ -222,15 +222,22 @@ static int notification_changes(struct rbd_tx *tx, struct job *j, int64_t open_i
 {
 	const struct rbd_notification *n = j->n;
 
+	bool firing_group = !open_id && strcmp(n->status, "firing") == 0;
+
 	*out = open_id && strcmp(n->status, "resolved") == 0;
 	for (size_t i = 0; i < n->n_alerts && !*out; i++) {
 		struct rbd_episode ep;
 		int rc = rbd_tx_episode_find(tx, &ep, n->alerts[i].fingerprint, n->alerts[i].starts_ns);
+		bool stored_firing = ep.existed && strcmp(ep.status, "firing") == 0;
 
 		if (rc)
 			return rc;
-		if (!ep.existed || (strcmp(ep.status, "firing") == 0 &&
-				    strcmp(n->alerts[i].status, "resolved") == 0))
+		/* New episode; an episode resolving; or a group with no open incident
+		 * carrying an alert that still fires (the same alert routed to us under a
+		 * second groupKey). A late retry after the group resolved changes nothing. */
+		if (!ep.existed ||
+		    (stored_firing && strcmp(n->alerts[i].status, "resolved") == 0) ||
+		    (stored_firing && firing_group))
 			*out = true;
 	}
 	return 0;
@@ -283,8 +290,8 @@ static int ingest_alert(struct rbd_tx *tx, struct job *j, const struct rbd_alert
 	free(ann);
 	if (rc)
 		return rc;
-	result_add_incident(j->res, ep.incident_id);
 	if (!ep.existed) {
+		result_add_incident(j->res, ep.incident_id);
 		j->res->new_episodes++;
 		rc = event(tx, ep.incident_id, resolved ? "alert.resolved" : "alert.firing",
 			   "alertmanager", 0, alert_detail(a));
@@ -294,6 +301,7 @@ static int ingest_alert(struct rbd_tx *tx, struct job *j, const struct rbd_alert
 		return rc;
 	}
 	if (resolved && strcmp(ep.status, "firing") == 0) {
+		result_add_incident(j->res, ep.incident_id);
 		rc = rbd_tx_episode_resolve(tx, ep.id, ends_ms, j->now);
 		if (!rc)
 			rc = event(tx, ep.incident_id, "alert.resolved", "alertmanager", 0, alert_detail(a));

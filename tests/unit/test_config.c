@@ -748,9 +748,16 @@ static void test_config__action_errors(void)
 	CHECK(action_error("  x:\n    timeout: 5s\n", 8, "action x: needs exactly one of run, http or silence"));
 	CHECK(action_error("  x:\n    run: [\"true\"]\n    timeout: 0s\n", 9,
 			   "action x: timeout: duration 0s is out of range [1ms, 1d 0h]"));
-	CHECK(action_error("  x:\n    run: [rbd-no-such-program-xyz]\n", 8,
-			   "action x: run[0]: program \"rbd-no-such-program-xyz\" not found "
-			   "(rbd-no-such-program-xyz: no executable regular file of that name in PATH)"));
+	/* A missing program refuses the config in enforce mode (dry-run only warns). */
+	{
+		char text[4096];
+
+		snprintf(text, sizeof(text), "mode: enforce\n%s%s", actions_head,
+			 "  x:\n    run: [rbd-no-such-program-xyz]\n");
+		CHECK(text_error(text, 9, "action x: run[0]: program \"rbd-no-such-program-xyz\" "
+				 "not found (rbd-no-such-program-xyz: no executable regular file of "
+				 "that name in PATH)"));
+	}
 	CHECK(action_error("  x:\n    run: [\"true\"]\n    retries: 3\n", 9,
 			   "action x: unknown key \"retries\" (expected one of: run, http, silence, "
 			   "params, timeout)"));
