@@ -81,6 +81,10 @@ rules:
     matchers: [ 'alertname = "Slow"' ]
     action: slow
     params: { service: "{{ .Labels.service }}" }
+  - name: flood
+    description: "an action that writes 1 GiB (runbook 2.6)"
+    matchers: [ 'alertname = "Flood"' ]
+    action: flood
   - name: inject
     description: "labels from the network (runbook 2.1)"
     matchers: [ 'alertname = "Inject"' ]
@@ -96,6 +100,7 @@ write_config enforce "$T/rules.yaml" <<YAML
 limits:
   approval_ttl: 3s
   max_concurrent_actions: 2
+  action_output_bytes: 65536
 actions:
   restart:
     run: [$REC, $LOG, "0", "0", restart, "{{ .Params.service }}"]
@@ -115,6 +120,9 @@ actions:
     run: [$REC, $LOG, "1", "0", fail, "{{ .Params.service }}"]
     params:
       service: { pattern: "api[0-9]" }
+  flood:
+    run: [head, -c, "1073741824", /dev/zero]
+    timeout: 60s
   slow:
     run: [$REC, $LOG, "0", "30", slow, "{{ .Params.service }}"]
     params:
@@ -229,6 +237,16 @@ sleep 1
 check "corpus: zero executions" "$(( $(wc -l < "$LOG") - before ))" 0
 check "corpus: every plan skipped" "$(sql "select count(*) from actions where rule like 'inject%' and state = 'skipped' and reason like 'param_refused%'")" "$(( (i + 1) * 2 ))"
 check "corpus: refusals in the timeline" "$(sql "select count(*) from events e join actions a on a.id = e.action_id where a.rule like 'inject%' and e.kind = 'action.skipped' and e.detail like '%param_refused%'")" "$(( (i + 1) * 2 ))"
+
+# --- output flood: 1 GiB from a child; the stored output is the cap, memory stays flat
+post_fixture "$(payload Flood o1 firing app)" >/dev/null
+id=$(action_of flood o1)
+check "flood action finished" "$(wait_state "$id" succeeded)" succeeded
+r=$(api GET "/api/v1/actions/$id" "$VIEWER")
+check "stored output is exactly the cap" "$(echo "$r" | jq '.action.output | length')" 65536
+check_match "the cap is noted" "$(echo "$r" | jq -r .action.result)" 'output capped at 65536 of 1073741824 bytes'
+hwm=$(awk '/VmHWM/ {print $2}' "/proc/$RBD_PID/status")
+check "service peak memory stayed under 256 MiB (${hwm} kB)" "$(( hwm < 262144 ))" 1
 
 # --- kill -9 while an action runs: interrupted after restart, ran exactly once
 post_fixture "$(payload Slow s1 firing app)" >/dev/null
