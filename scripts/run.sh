@@ -17,9 +17,16 @@ done
 "$BIN" check -c runbookd.yaml
 port=$(sed -n 's/^listen: *[^:]*:\([0-9]*\).*/\1/p' runbookd.yaml | head -1)
 base="http://127.0.0.1:${port:-9095}"
+mode=$(sed -n 's/^mode: *\([a-z-]*\).*/\1/p' runbookd.yaml | head -1)
+if [ "${mode:-dry-run}" = "dry-run" ]; then
+  modetext="dry-run: actions are planned and recorded with their exact argv, nothing is executed"
+else
+  modetext="ENFORCE: whitelisted actions really run, behind their gates"
+fi
 cat <<EOT
 
-runbookd is starting on $base (dry-run: nothing is executed). Try, from another shell:
+runbookd is starting on $base ($modetext).
+Try, from another shell:
 
   # what Alertmanager does: post a real captured delivery
   curl -s -H "Authorization: Bearer \$(cat var/tokens/ingest.token)" \\

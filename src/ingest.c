@@ -409,8 +409,8 @@ static int reconcile_one(struct rbd_tx *tx, struct reconcile *r, const struct rb
 	r->resolved++;
 	d = cJSON_CreateObject();
 	cJSON_AddStringToObject(d, "fingerprint", g->fingerprint);
-	cJSON_AddStringToObject(d, "reason", "no longer in Alertmanager (a silenced alert gets "
-				"no resolved notification)");
+	cJSON_AddStringToObject(d, "reason", "no longer in Alertmanager and no resolved "
+				"notification came (as for a silenced alert)");
 	rc = event(tx, g->incident_id, "alert.resolved", "runbookd", 0, d);
 	if (!rc)
 		rc = cancel_waiting(tx, &r->j, g->id, g->incident_id);

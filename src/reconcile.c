@@ -18,6 +18,7 @@
 
 struct rbd_reconciler {
 	struct rbd_app *app;
+	struct rbd_reconcile_state state;
 	pthread_t thread;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
@@ -29,8 +30,23 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-int rbd_reconcile_once(struct rbd_app *app, int *out_resolved)
+static bool seen_missing(const struct rbd_reconcile_state *st, const char *fp)
 {
+	return st->n && bsearch(&fp, st->missing, st->n, sizeof(*st->missing), cmp_str);
+}
+
+void rbd_reconcile_state_clear(struct rbd_reconcile_state *st)
+{
+	for (size_t i = 0; i < st->n; i++)
+		free(st->missing[i]);
+	free(st->missing);
+	st->missing = NULL;
+	st->n = 0;
+}
+
+int rbd_reconcile_once(struct rbd_app *app, struct rbd_reconcile_state *st, int *out_resolved)
+{
+	struct rbd_reconcile_state next = { 0 };
 	struct rbd_runtime *rt = rbd_app_runtime(app);
 	const struct rbd_config *cfg = rt->cfg;
 	struct rbd_alert_rec *firing = NULL, *gone = NULL;
@@ -58,12 +74,27 @@ int rbd_reconcile_once(struct rbd_app *app, int *out_resolved)
 		/* Grace: Alertmanager may not show an alert delivered a moment ago. */
 		if (now - firing[i].last_seen_ms < 2000)
 			continue;
-		if (!bsearch(&key, fps, n_fps, sizeof(*fps), cmp_str))
+		if (bsearch(&key, fps, n_fps, sizeof(*fps), cmp_str))
+			continue;
+		/* Missing twice in a row: Alertmanager's own resolved notification (at most
+		 * one group_interval away) gets a poll interval to arrive first. */
+		if (seen_missing(st, key)) {
 			gone[n_gone++] = firing[i];
+			continue;
+		}
+		next.missing = rbd_realloc(next.missing, (next.n + 1) * sizeof(*next.missing));
+		next.missing[next.n++] = rbd_strdup(key);
 	}
+	qsort(next.missing, next.n, sizeof(*next.missing), cmp_str);
 	if (n_gone)
 		rc = rbd_ingest_reconcile(app, gone, n_gone, out_resolved);
 done:
+	if (!rc) {
+		rbd_reconcile_state_clear(st);
+		*st = next;
+	} else {
+		rbd_reconcile_state_clear(&next);
+	}
 	free(gone);   /* borrowed members: freed with firing below */
 	for (size_t i = 0; i < n_firing; i++)
 		rbd_alert_rec_clear(&firing[i]);
@@ -96,7 +127,7 @@ static void *reconciler_main(void *arg)
 		if (r->stopping)
 			break;
 		pthread_mutex_unlock(&r->mu);
-		if (rbd_reconcile_once(r->app, &resolved))
+		if (rbd_reconcile_once(r->app, &r->state, &resolved))
 			rbd_log_warn("reconciliation with Alertmanager failed; will retry",
 				     "error", rbd_err_msg());
 		else if (resolved) {
@@ -135,6 +166,7 @@ void rbd_reconciler_stop(struct rbd_reconciler *r)
 	pthread_cond_signal(&r->cv);
 	pthread_mutex_unlock(&r->mu);
 	pthread_join(r->thread, NULL);
+	rbd_reconcile_state_clear(&r->state);
 	pthread_mutex_destroy(&r->mu);
 	pthread_cond_destroy(&r->cv);
 	free(r);
