@@ -66,7 +66,8 @@ int rbd_reconcile_once(struct rbd_app *app, struct rbd_reconcile_state *st, int 
 		rc = rbd_am_alert_fingerprints(&fps, &n_fps, cfg->am_url, 10000);
 	if (rc || !n_firing)
 		goto done;
-	qsort(fps, n_fps, sizeof(*fps), cmp_str);
+	if (n_fps)
+		qsort(fps, n_fps, sizeof(*fps), cmp_str);
 	gone = rbd_calloc(n_firing, sizeof(*gone));
 	for (size_t i = 0; i < n_firing; i++) {
 		const char *key = firing[i].fingerprint;
@@ -74,7 +75,7 @@ int rbd_reconcile_once(struct rbd_app *app, struct rbd_reconcile_state *st, int 
 		/* Grace: Alertmanager may not show an alert delivered a moment ago. */
 		if (now - firing[i].last_seen_ms < 2000)
 			continue;
-		if (bsearch(&key, fps, n_fps, sizeof(*fps), cmp_str))
+		if (n_fps && bsearch(&key, fps, n_fps, sizeof(*fps), cmp_str))
 			continue;
 		/* Missing twice in a row: Alertmanager's own resolved notification (at most
 		 * one group_interval away) gets a poll interval to arrive first. */
@@ -85,7 +86,8 @@ int rbd_reconcile_once(struct rbd_app *app, struct rbd_reconcile_state *st, int 
 		next.missing = rbd_realloc(next.missing, (next.n + 1) * sizeof(*next.missing));
 		next.missing[next.n++] = rbd_strdup(key);
 	}
-	qsort(next.missing, next.n, sizeof(*next.missing), cmp_str);
+	if (next.n)
+		qsort(next.missing, next.n, sizeof(*next.missing), cmp_str);
 	if (n_gone)
 		rc = rbd_ingest_reconcile(app, gone, n_gone, out_resolved);
 done:

@@ -125,28 +125,16 @@ int rbd_tx_episode_upsert(struct rbd_tx *tx, struct rbd_episode *out, int64_t in
 			  const char *generator_url, int64_t now_ms)
 {
 	sqlite3_stmt *ins;
-	int rc;
+	int rc = rbd_tx_episode_find(tx, out, fingerprint, starts_ns);
 
-	memset(out, 0, sizeof(*out));
-	TX_STMT(get, tx, ST_EP_GET);
-	bind_text(get, 1, fingerprint);
-	sqlite3_bind_int64(get, 2, starts_ns);
-	rc = sqlite3_step(get);
-	if (rc == SQLITE_ROW) {
-		out->existed = true;
-		out->id = sqlite3_column_int64(get, 0);
-		out->incident_id = sqlite3_column_int64(get, 1);
-		snprintf(out->status, sizeof(out->status), "%s",
-			 (const char *)sqlite3_column_text(get, 2));
-		sqlite3_reset(get);
+	if (rc)
+		return rc;
+	if (out->existed) {
 		TX_STMT(touch, tx, ST_EP_TOUCH);
 		sqlite3_bind_int64(touch, 1, out->id);
 		sqlite3_bind_int64(touch, 2, now_ms);
 		return step_done(tx->c, touch, "touch alert");
 	}
-	sqlite3_reset(get);
-	if (rc != SQLITE_DONE)
-		return db_error(tx->c->db, rc, "find alert");
 	ins = stmt(tx->c, ST_EP_INSERT);
 	if (!ins)
 		return RBD_EUNAVAIL;

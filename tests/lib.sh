@@ -104,3 +104,17 @@ post_fixture() {  # post_fixture FILE [TOKEN]
 }
 
 sql() { sqlite3 -batch -noheader "$T/runbookd.db" "$1"; }
+
+# A stable 16-hex-digit Alertmanager fingerprint for a short test key.
+fp() { printf %s "$1" | md5sum | cut -c1-16; }
+
+# wait_state ACTION_ID STATE: polls up to ~10 s; prints the last state seen.
+wait_state() {
+  local s=""
+  for _ in $(seq 1 100); do
+    s=$(api GET "/api/v1/actions/$1" "$VIEWER" | jq -r .action.state)
+    [ "$s" == "$2" ] && break
+    sleep 0.1
+  done
+  echo "$s"
+}

@@ -20,18 +20,6 @@ payload() {
     "$FIX/firing-high-error-rate.json" > "$f"
   echo "$f"
 }
-# A stable 16-hex-digit fingerprint for a short test key.
-fp() { printf %s "$1" | md5sum | cut -c1-16; }
-# wait_state ACTION_ID STATE: polls up to ~10 s
-wait_state() {
-  local s=""
-  for _ in $(seq 1 100); do
-    s=$(api GET "/api/v1/actions/$1" "$VIEWER" | jq -r .action.state)
-    [ "$s" == "$2" ] && break
-    sleep 0.1
-  done
-  echo "$s"
-}
 action_of() {  # action_of RULE FINGERPRINT -> id
   sql "select a.id from actions a join alerts e on e.id = a.alert_id where a.rule = '$1' and e.fingerprint = '$(fp "$2")' order by a.id desc limit 1"
 }

@@ -71,7 +71,6 @@ notify:
 YAML
 start_rbd || exit 1
 
-fp() { printf %s "$1" | md5sum | cut -c1-16; }
 payload() {  # payload NAME KEY SERVICE [STATUS]
   local f="$T/p-$1-$2.json" st=${4:-firing}
   jq --arg n "$1" --arg fp "${FP:-$(fp "$2")}" --arg svc "$3" --arg st "$st" '
@@ -83,15 +82,6 @@ payload() {  # payload NAME KEY SERVICE [STATUS]
   echo "$f"
 }
 action_of() { sql "select a.id from actions a join alerts e on e.id = a.alert_id where a.rule = '$1' and e.fingerprint = '${FP:-$(fp "$2")}' order by a.id desc limit 1"; }
-wait_state() {
-  local s=""
-  for _ in $(seq 1 100); do
-    s=$(api GET "/api/v1/actions/$1" "$VIEWER" | jq -r .action.state)
-    [ "$s" == "$2" ] && break
-    sleep 0.1
-  done
-  echo "$s"
-}
 hooks() { curl -s "$ECHO/hooks"; }
 
 # --- http action: the rendered request, exactly once

@@ -34,15 +34,6 @@ hup_and_wait() {
   done
   return 1
 }
-wait_state() {  # wait_state ACTION_ID STATE: polls up to ~10 s, prints the last state
-  local s=""
-  for _ in $(seq 1 100); do
-    s=$(api GET "/api/v1/actions/$1" "$VIEWER" | jq -r .action.state)
-    [ "$s" == "$2" ] && break
-    sleep 0.1
-  done
-  echo "$s"
-}
 rule_actions() { sql "select count(*) from actions where rule = '$1'"; }
 
 rules_v1() {
