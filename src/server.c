@@ -17,7 +17,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#define POOL_THREADS 8
+/* Each pool thread blocks in rbd_store_write() until its commit, so the pool size caps
+ * how many deliveries can share one commit (bench/README.md): keep it well above the
+ * core count. Idle threads cost only their stacks. */
+#define POOL_THREADS 32
 
 struct rbd_server {
 	struct MHD_Daemon *d;

@@ -228,8 +228,9 @@ static int conn_open(struct conn *c, const char *path, int readonly)
 	sqlite3_extended_result_codes(c->db, 0);
 	if (readonly)
 		return exec_sql(c->db, "PRAGMA foreign_keys = ON");
+	/* temp_store: the per-job SAVEPOINT's statement journal stays in memory. */
 	return exec_sql(c->db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; "
-			"PRAGMA foreign_keys = ON");
+			"PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY");
 }
 
 static void conn_close(struct conn *c)
@@ -507,6 +508,80 @@ void rbd_store_on_commit_stats(struct rbd_store *s, void (*fn)(void *ctx, int64_
 	s->on_stats_ctx = ctx;
 }
 
+/* ---- checkpoints ---- */
+
+#define CKPT_PAGES 1000
+
+/* The writer's WAL hook: note the size, wake the checkpointer past the threshold. */
+static int on_wal(void *ctx, sqlite3 *db, const char *name, int pages)
+{
+	struct rbd_store *s = ctx;
+
+	pthread_mutex_lock(&s->ckpt_mu);
+	s->wal_pages = pages;
+	if (pages >= CKPT_PAGES)
+		pthread_cond_signal(&s->ckpt_cv);
+	pthread_mutex_unlock(&s->ckpt_mu);
+	return SQLITE_OK;
+}
+
+/*
+ * PASSIVE checkpoints on a connection of their own, so that copying WAL pages into
+ * the database and its fsync never sit inside a commit that clients wait for.
+ */
+static void *ckpt_main(void *arg)
+{
+	struct rbd_store *s = arg;
+
+	pthread_mutex_lock(&s->ckpt_mu);
+	while (!s->ckpt_stopping) {
+		struct timespec ts;
+
+		if (s->wal_pages < CKPT_PAGES) {
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_sec += 1;
+			pthread_cond_timedwait(&s->ckpt_cv, &s->ckpt_mu, &ts);
+			continue;
+		}
+		s->wal_pages = 0;
+		pthread_mutex_unlock(&s->ckpt_mu);
+		if (sqlite3_wal_checkpoint_v2(s->ckpt.db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL,
+					      NULL) != SQLITE_OK)
+			rbd_log_warn("checkpoint failed", "error", sqlite3_errmsg(s->ckpt.db));
+		pthread_mutex_lock(&s->ckpt_mu);
+	}
+	pthread_mutex_unlock(&s->ckpt_mu);
+	return NULL;
+}
+
+static int ckpt_start(struct rbd_store *s)
+{
+	int rc = conn_open(&s->ckpt, s->path, 0);
+
+	if (rc)
+		return rc;
+	rc = exec_sql(s->writer.db, "PRAGMA wal_autocheckpoint = 0");
+	if (rc)
+		return rc;
+	sqlite3_wal_hook(s->writer.db, on_wal, s);
+	if (pthread_create(&s->ckpt_thread, NULL, ckpt_main, s) != 0)
+		return rbd_err_set(RBD_EIO, "cannot start the checkpoint thread");
+	s->has_ckpt = 1;
+	return 0;
+}
+
+static void ckpt_stop(struct rbd_store *s)
+{
+	if (!s->has_ckpt)
+		return;
+	pthread_mutex_lock(&s->ckpt_mu);
+	s->ckpt_stopping = 1;
+	pthread_cond_signal(&s->ckpt_cv);
+	pthread_mutex_unlock(&s->ckpt_mu);
+	pthread_join(s->ckpt_thread, NULL);
+	s->has_ckpt = 0;
+}
+
 /* ---- open / close ---- */
 
 int rbd_store_open(struct rbd_store **out, const char *path, int flags)
@@ -521,6 +596,8 @@ int rbd_store_open(struct rbd_store **out, const char *path, int flags)
 	pthread_cond_init(&s->done, NULL);
 	pthread_mutex_init(&s->rmu, NULL);
 	pthread_cond_init(&s->rcv, NULL);
+	pthread_mutex_init(&s->ckpt_mu, NULL);
+	pthread_cond_init(&s->ckpt_cv, NULL);
 	if (!(flags & RBD_STORE_NO_WRITER) || (flags & RBD_STORE_MIGRATE)) {
 		rc = conn_open(&s->writer, path, 0);
 		if (rc)
@@ -542,6 +619,9 @@ int rbd_store_open(struct rbd_store **out, const char *path, int flags)
 	if (rc)
 		goto fail;
 	if (!(flags & RBD_STORE_NO_WRITER)) {
+		rc = ckpt_start(s);
+		if (rc)
+			goto fail;
 		if (pthread_create(&s->thread, NULL, writer_main, s) != 0) {
 			rc = rbd_err_set(RBD_EIO, "cannot start the writer thread");
 			goto fail;
@@ -566,9 +646,16 @@ void rbd_store_close(struct rbd_store *s)
 		pthread_mutex_unlock(&s->mu);
 		pthread_join(s->thread, NULL);
 	}
+	ckpt_stop(s);
 	for (int i = 0; i < READERS; i++)
 		conn_close(&s->readers[i]);
+	conn_close(&s->ckpt);
+	/* The writer closes last: as the last connection it checkpoints and removes the WAL. */
+	if (s->writer.db)
+		sqlite3_wal_hook(s->writer.db, NULL, NULL);
 	conn_close(&s->writer);
+	pthread_mutex_destroy(&s->ckpt_mu);
+	pthread_cond_destroy(&s->ckpt_cv);
 	pthread_mutex_destroy(&s->mu);
 	pthread_cond_destroy(&s->work);
 	pthread_cond_destroy(&s->done);

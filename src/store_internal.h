@@ -66,6 +66,14 @@ struct rbd_store {
 	void (*on_commit)(void *);
 	void *on_commit_ctx;
 	int migrated;              /* migrations applied by rbd_store_open */
+	/* Checkpoints run on their own connection and thread, off the commit path. */
+	struct conn ckpt;
+	pthread_t ckpt_thread;
+	int has_ckpt;
+	pthread_mutex_t ckpt_mu;
+	pthread_cond_t ckpt_cv;
+	int wal_pages;             /* WAL size after the last commit (ckpt_mu) */
+	int ckpt_stopping;
 	void (*on_stats)(void *, int64_t, int);
 	void *on_stats_ctx;
 };
