@@ -347,6 +347,7 @@ static int finish_job(struct rbd_tx *tx, void *arg)
 		return rc;
 	}
 	rc = event_json(tx, c->incident_id, kind, c->id, d);
+	rbd_tx_wake(tx);      /* a slot is free: actions waiting on the cap may start */
 	if (!rc && rule && rule->max_failures_per_hour > 0 && strcmp(o->state, "succeeded") != 0) {
 		struct rbd_rule_counts counts;
 

@@ -162,6 +162,8 @@ static int plan_alert(struct rbd_tx *tx, struct job *j, const struct rbd_alert *
 			rc = rbd_tx_action_insert(tx, &id, &an);
 		}
 		if (!rc && id) {
+			if (gate == RBD_GATE_PASS)
+				rbd_tx_wake(tx);
 			j->res->planned++;
 			if (gate == RBD_GATE_APPROVAL) {
 				j->res->pending_ids = rbd_realloc(j->res->pending_ids,

@@ -113,6 +113,7 @@ static int decide_job(struct rbd_tx *tx, void *arg)
 		rc = rbd_tx_action_transition(tx, d->id, "pending_approval", "approved", NULL, now);
 		if (!rc)
 			rc = rbd_tx_approvers(tx, d->id);
+		rbd_tx_wake(tx);
 		cJSON_AddNumberToObject(det, "approvals", approvals);
 		if (!rc)
 			rc = event_kv(tx, a.incident_id, "action.approved", d->who, d->id, det);
@@ -177,6 +178,8 @@ static int pause_job(struct rbd_tx *tx, void *arg)
 	int rc = rbd_tx_setting_set(tx, "paused", p->paused ? "1" : "0");
 
 	cJSON_AddBoolToObject(d, "paused", p->paused);
+	if (!p->paused)
+		rbd_tx_wake(tx);
 	if (rc) {
 		cJSON_Delete(d);
 		return rc;

@@ -39,6 +39,8 @@ struct job {
 	void *arg;
 	int rc;
 	int done;
+	int wake;             /* rbd_tx_wake(): made work for the executor */
+	pthread_cond_t cv;    /* signalled when done: one waiter per job, no herd */
 	char msg[256];        /* the writer thread's error message for this job */
 	struct job *next;
 };
@@ -46,6 +48,7 @@ struct job {
 struct rbd_tx {
 	struct rbd_store *s;
 	struct conn *c;
+	struct job *job;      /* the job running now */
 };
 
 struct rbd_store {
@@ -60,7 +63,6 @@ struct rbd_store {
 	int has_thread;
 	pthread_mutex_t mu;
 	pthread_cond_t work;
-	pthread_cond_t done;
 	struct job *head, *tail;
 	int stopping;
 	void (*on_commit)(void *);

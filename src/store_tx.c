@@ -166,6 +166,11 @@ int rbd_tx_episode_resolve(struct rbd_tx *tx, int64_t alert_id, int64_t ends_ms,
 	return step_done(tx->c, st, "resolve alert");
 }
 
+void rbd_tx_wake(struct rbd_tx *tx)
+{
+	tx->job->wake = 1;
+}
+
 int rbd_tx_changes(struct rbd_tx *tx)
 {
 	return sqlite3_changes(tx->c->db);

@@ -448,7 +448,15 @@ static int job_noop(struct rbd_tx *tx, void *arg)
 	return 0;
 }
 
-static void test_store__on_commit_only_when_rows_changed(void)
+static int job_wake(struct rbd_tx *tx, void *arg)
+{
+	rbd_tx_wake(tx);
+	return arg ? rbd_err_set(RBD_EINVAL, "wake then fail") : 0;
+}
+
+/* on_commit runs only after a commit that carried a job which called rbd_tx_wake():
+ * writing rows is not enough (the executor's own claims write none that matter). */
+static void test_store__on_commit_only_when_woken(void)
 {
 	struct tmpdb t;
 	struct rbd_store *s = open_migrated(&t);
@@ -459,6 +467,10 @@ static void test_store__on_commit_only_when_rows_changed(void)
 	CHECK_INT(rbd_store_write(s, job_noop, NULL), 0);
 	CHECK_INT(atomic_load(&n), 0);
 	CHECK_INT(rbd_store_ready(s), 0);                     /* writes a probe row */
+	CHECK_INT(atomic_load(&n), 0);
+	CHECK_INT(rbd_store_write(s, job_wake, NULL), 0);
+	CHECK_INT(atomic_load(&n), 1);
+	CHECK_INT(rbd_store_write(s, job_wake, (void *)1), RBD_EINVAL);  /* rolled back */
 	CHECK_INT(atomic_load(&n), 1);
 	close_and_remove(s, &t);
 }
@@ -1256,7 +1268,7 @@ static const struct rbd_test_case cases[] = {
 	RBD_TEST(test_store__failing_job_rolls_back_alone),
 	RBD_TEST(test_store__constraint_error_reaches_caller),
 	RBD_TEST(test_store__concurrent_writes_group_commit),
-	RBD_TEST(test_store__on_commit_only_when_rows_changed),
+	RBD_TEST(test_store__on_commit_only_when_woken),
 	RBD_TEST(test_store__read_only_store_refuses_writes),
 	RBD_TEST(test_store__episode_dedup),
 	RBD_TEST(test_store__incidents_open_resolve),
