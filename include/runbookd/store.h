@@ -37,7 +37,8 @@ int rbd_store_migrated(const struct rbd_store *s);
 /* 0 when a write transaction can be opened and committed now, else RBD_EUNAVAIL. */
 int rbd_store_ready(struct rbd_store *s);
 
-/* Called on the writer thread after each successful commit (wakes the executor). */
+/* Called on the writer thread after a commit that carried a job that called
+ * rbd_tx_wake() (it wakes the executor). */
 void rbd_store_on_commit(struct rbd_store *s, void (*fn)(void *ctx), void *ctx);
 /* Commit latency observer: called with each commit's duration in microseconds and the
  * number of jobs it carried. */
@@ -87,6 +88,9 @@ int rbd_tx_episode_upsert(struct rbd_tx *tx, struct rbd_episode *out, int64_t in
 			  const char *generator_url, int64_t now_ms);
 /* Resolves a firing episode; a no-op for one already resolved (see rbd_tx_changes). */
 int rbd_tx_episode_resolve(struct rbd_tx *tx, int64_t alert_id, int64_t ends_ms, int64_t now_ms);
+/* Marks this job as having made work for the executor: once committed, the
+ * rbd_store_on_commit callback runs. */
+void rbd_tx_wake(struct rbd_tx *tx);
 /* Rows changed by the last statement of this job. */
 int rbd_tx_changes(struct rbd_tx *tx);
 /* Ids of the alerts of an incident still firing (caller frees *out). */
