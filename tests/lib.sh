@@ -60,6 +60,26 @@ write_config() {
   } > "$T/runbookd.yaml"
 }
 
+# The smallest useful setup: one dry-run rule that restarts the HighErrorRate
+# alert's service (any lower-case name passes its pattern).
+write_restart_config() {
+  cat > "$T/rules.yaml" <<'YAML'
+rules:
+  - name: errors-restart
+    description: "restart (runbook 2.1)"
+    matchers: [ 'alertname = "HighErrorRate"' ]
+    action: restart
+    params: { service: "{{ .Labels.service }}" }
+YAML
+  write_config dry-run "$T/rules.yaml" <<'YAML'
+actions:
+  restart:
+    run: [echo, restart, "{{ .Params.service }}"]
+    params:
+      service: { pattern: "[a-z-]+" }
+YAML
+}
+
 # Starts runbookd on $T/runbookd.yaml; sets RBD_PID and BASE.
 start_rbd() {
   rm -f "$T/port"

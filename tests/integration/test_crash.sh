@@ -3,21 +3,7 @@
 # 200 is in the database after the restart, the database is intact, and retries of the
 # same deliveries after the restart store nothing twice.
 source "$(dirname "$0")/../lib.sh"
-cat > "$T/rules.yaml" <<'YAML'
-rules:
-  - name: errors-restart
-    description: "restart (runbook 2.1)"
-    matchers: [ 'alertname = "HighErrorRate"' ]
-    action: restart
-    params: { service: "{{ .Labels.service }}" }
-YAML
-write_config dry-run "$T/rules.yaml" <<'YAML'
-actions:
-  restart:
-    run: [echo, restart, "{{ .Params.service }}"]
-    params:
-      service: { pattern: "[a-z-]+" }
-YAML
+write_restart_config
 start_rbd || exit 1
 
 mkdir -p "$T/p"

@@ -5,21 +5,7 @@
 # limit (RLIMIT_FSIZE) put on the running process with prlimit: writes past the
 # database's current size fail with EFBIG, as on a full filesystem.
 source "$(dirname "$0")/../lib.sh"
-cat > "$T/rules.yaml" <<'YAML'
-rules:
-  - name: errors-restart
-    description: "restart (runbook 2.1)"
-    matchers: [ 'alertname = "HighErrorRate"' ]
-    action: restart
-    params: { service: "{{ .Labels.service }}" }
-YAML
-write_config dry-run "$T/rules.yaml" <<'YAML'
-actions:
-  restart:
-    run: [echo, restart, "{{ .Params.service }}"]
-    params:
-      service: { pattern: "[a-z-]+" }
-YAML
+write_restart_config
 start_rbd || exit 1
 
 payload() {  # payload N -> a firing alert with its own episode
