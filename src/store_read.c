@@ -53,6 +53,10 @@ int rbd_store_incidents(struct rbd_store *s, struct rbd_incident **out, size_t *
 
 	*out = NULL;
 	*out_n = 0;
+	if (limit < 1 || limit > 100000 || offset < 0) {
+		reader_put(s, c);
+		return rbd_err_set(RBD_EINVAL, "limit must be 1 to 100000 and offset not negative");
+	}
 	st = stmt(c, status ? ST_INC_COUNT_STATUS : ST_INC_COUNT);
 	if (!st)
 		goto done;

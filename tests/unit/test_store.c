@@ -1261,6 +1261,27 @@ static void test_store__events_append_only(void)
 	tmpdb_remove(&t);
 }
 
+/* The store checks its own arguments: a bad limit from any caller is an error, not an
+ * overflow of the result array. */
+static void test_store__incidents_limit_checked(void)
+{
+	struct tmpdb t;
+	struct rbd_store *s = open_migrated(&t);
+	struct rbd_incident *list = NULL;
+	size_t n = 7;
+	int64_t total = 0;
+
+	REQUIRE(s);
+	CHECK_INT(rbd_store_incidents(s, &list, &n, &total, NULL, -1, 0), RBD_EINVAL);
+	CHECK(list == NULL && n == 0);
+	CHECK_INT(rbd_store_incidents(s, &list, &n, &total, NULL, 0, 0), RBD_EINVAL);
+	CHECK_INT(rbd_store_incidents(s, &list, &n, &total, NULL, 10, -5), RBD_EINVAL);
+	CHECK_INT(rbd_store_incidents(s, &list, &n, &total, NULL, 10, 0), 0);
+	CHECK_INT(n, 0);
+	free(list);
+	close_and_remove(s, &t);
+}
+
 static const struct rbd_test_case cases[] = {
 	RBD_TEST(test_store__migrations_applied_once),
 	RBD_TEST(test_store__unmigrated_database_refused),
@@ -1269,6 +1290,7 @@ static const struct rbd_test_case cases[] = {
 	RBD_TEST(test_store__constraint_error_reaches_caller),
 	RBD_TEST(test_store__concurrent_writes_group_commit),
 	RBD_TEST(test_store__on_commit_only_when_woken),
+	RBD_TEST(test_store__incidents_limit_checked),
 	RBD_TEST(test_store__read_only_store_refuses_writes),
 	RBD_TEST(test_store__episode_dedup),
 	RBD_TEST(test_store__incidents_open_resolve),
