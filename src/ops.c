@@ -70,6 +70,7 @@ static int decide_job(struct rbd_tx *tx, void *arg)
 	struct decide *d = arg;
 	struct rbd_action_rec a;
 	int64_t now = rbd_now_ms();
+	const char *kind = NULL;
 	int approvals = 0, rc;
 	cJSON *det;
 
@@ -102,24 +103,24 @@ static int decide_job(struct rbd_tx *tx, void *arg)
 		rc = rbd_tx_action_transition(tx, d->id, "pending_approval", "rejected", NULL, now);
 		if (!rc)
 			rc = rbd_tx_action_set_decided_by(tx, d->id, d->who);
-		if (!rc)
-			rc = event_kv(tx, a.incident_id, "action.rejected", d->who, d->id, det), det = NULL;
+		kind = "action.rejected";
 	} else if (!rc && approvals < a.approvals_needed) {
 		cJSON_AddNumberToObject(det, "approvals", approvals);
 		cJSON_AddNumberToObject(det, "needed", a.approvals_needed);
-		rc = event_kv(tx, a.incident_id, "action.approval_recorded", d->who, d->id, det);
-		det = NULL;
+		kind = "action.approval_recorded";
 	} else if (!rc) {
 		rc = rbd_tx_action_transition(tx, d->id, "pending_approval", "approved", NULL, now);
 		if (!rc)
 			rc = rbd_tx_approvers(tx, d->id);
 		rbd_tx_wake(tx);
 		cJSON_AddNumberToObject(det, "approvals", approvals);
-		if (!rc)
-			rc = event_kv(tx, a.incident_id, "action.approved", d->who, d->id, det);
-		det = NULL;
+		kind = "action.approved";
 	}
-	cJSON_Delete(det);
+	/* event_kv consumes det; on an error path it is freed here instead. */
+	if (!rc && kind)
+		rc = event_kv(tx, a.incident_id, kind, d->who, d->id, det);
+	else
+		cJSON_Delete(det);
 	rbd_action_rec_clear(&a);
 	return rc;
 }
