@@ -107,6 +107,11 @@ static int cmd_check(const struct opts *o)
 
 	if (rc)
 		return rc;
+	if (cfg->notify_url && !cfg->external_url)
+		fprintf(stderr, "%s: warning: notify is configured without external_url: "
+			"links in notifications use the listen address%s\n", config_path(o),
+			rbd_config_link_base(cfg, cfg->listen_port, (char[512]){0}, 512) ? "" :
+			" (a wildcard), so they carry no link people can open");
 	printf("%s: ok: %zu rules, %zu actions, mode %s\n", config_path(o), cfg->n_rules,
 	       cfg->n_actions, cfg->mode == RBD_MODE_DRY_RUN ? "dry-run" : "enforce");
 	rbd_config_free(cfg);
@@ -407,8 +412,7 @@ static int cmd_serve(const struct opts *o)
 	if (!rc)
 		rc = rbd_server_start(&srv, &app, &port);
 	if (!rc)
-		snprintf(app.base_url, sizeof(app.base_url), strchr(cfg->listen_host, ':') ?
-			 "http://[%s]:%d" : "http://%s:%d", cfg->listen_host, port);
+		rbd_config_link_base(cfg, port, app.base_url, sizeof(app.base_url));
 	if (rc) {
 		rbd_log_error("cannot start", "error", rbd_err_msg());
 		rbd_reconciler_stop(rec);

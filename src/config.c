@@ -129,6 +129,29 @@ const struct rbd_rule *rbd_config_rule(const struct rbd_config *cfg, const char 
 	return NULL;
 }
 
+bool rbd_config_link_base(const struct rbd_config *cfg, int port, char *out, size_t size)
+{
+	const char *h;
+	int n;
+
+	if (size == 0)
+		return false;
+	out[0] = '\0';
+	if (cfg->external_url) {
+		n = snprintf(out, size, "%s", cfg->external_url);
+		return n > 0 && (size_t)n < size;
+	}
+	h = cfg->listen_host;
+	if (!h || strcmp(h, "0.0.0.0") == 0 || strcmp(h, "::") == 0 || h[0] == '\0')
+		return false;
+	n = snprintf(out, size, strchr(h, ':') ? "http://[%s]:%d" : "http://%s:%d", h, port);
+	if (n < 0 || (size_t)n >= size) {
+		out[0] = '\0';
+		return false;
+	}
+	return true;
+}
+
 static void token_clear(struct rbd_token *t)
 {
 	free(t->name);
@@ -158,6 +181,7 @@ void rbd_config_free(struct rbd_config *cfg)
 	free(cfg->actions);
 	free(cfg->am_url);
 	free(cfg->notify_url);
+	free(cfg->external_url);
 	free(cfg);
 }
 
@@ -530,6 +554,27 @@ static void alertmanager_parse(struct loader *L, yaml_node_t *node)
 	L->cfg->am_url = url;
 }
 
+/* external_url: where people reach runbookd; links are built on it, so it keeps its
+ * path (a reverse proxy prefix) but loses a trailing '/'. */
+static void external_url_parse(struct loader *L, yaml_node_t *n)
+{
+	char *url = url_parse(L, n, "external_url");
+	size_t len;
+
+	if (!url)
+		return;
+	if (strpbrk(url, "?#")) {
+		rbd_yerr(L->f, n, "external_url: \"%s\" must not have a query or fragment", url);
+		free(url);
+		return;
+	}
+	len = strlen(url);
+	while (len > 0 && url[len - 1] == '/')
+		url[--len] = '\0';
+	free(L->cfg->external_url);
+	L->cfg->external_url = url;
+}
+
 static void notify_parse(struct loader *L, yaml_node_t *node)
 {
 	static const struct rbd_ykey keys[] = { { "url", true } };
@@ -545,7 +590,7 @@ static void notify_parse(struct loader *L, yaml_node_t *node)
 
 enum {
 	K_LISTEN, K_DATABASE, K_MODE, K_RULES, K_AUTH, K_LIMITS, K_ACTIONS, K_ALERTMANAGER,
-	K_NOTIFY, K_COUNT
+	K_NOTIFY, K_EXTERNAL_URL, K_COUNT
 };
 static const struct rbd_ykey top_keys[K_COUNT] = {
 	[K_LISTEN] = { "listen", false },
@@ -557,6 +602,7 @@ static const struct rbd_ykey top_keys[K_COUNT] = {
 	[K_ACTIONS] = { "actions", false },
 	[K_ALERTMANAGER] = { "alertmanager", false },
 	[K_NOTIFY] = { "notify", false },
+	[K_EXTERNAL_URL] = { "external_url", false },
 };
 
 static char *dir_of(const char *path)
@@ -618,6 +664,8 @@ static void top_parse(struct loader *L, yaml_node_t *root)
 		alertmanager_parse(L, v[K_ALERTMANAGER]);
 	if (v[K_NOTIFY])
 		notify_parse(L, v[K_NOTIFY]);
+	if (v[K_EXTERNAL_URL])
+		external_url_parse(L, v[K_EXTERNAL_URL]);
 	if (v[K_ACTIONS])
 		rbd_rules_parse_actions(cfg, f, v[K_ACTIONS], L->dir);
 	if (v[K_RULES])

@@ -212,14 +212,16 @@ void rbd_request_clear(struct rbd_request *req)
 /* ---- argument helpers ---- */
 
 /* Parses a positive decimal id; 400 on anything else. */
+/* An id in a path: 1-18 ASCII digits, nothing else (no blanks, signs or zeros first). */
 static int parse_id(int64_t *out, const char *s, const char *what)
 {
-	char *end;
-	long long v;
+	int64_t v = 0;
+	size_t i;
 
-	errno = 0;
-	v = s ? strtoll(s, &end, 10) : 0;
-	if (!s || *s == '\0' || *s == '-' || *s == '+' || *end != '\0' || errno || v <= 0)
+	*out = 0;
+	for (i = 0; s && s[i] >= '0' && s[i] <= '9' && i < 18; i++)
+		v = v * 10 + (s[i] - '0');
+	if (!s || i == 0 || s[i] != '\0' || s[0] == '0')
 		return rbd_err_set(RBD_EINVAL, "%s must be a positive integer", what);
 	*out = v;
 	return 0;

@@ -112,6 +112,8 @@ struct rbd_config {
 	char *am_url;                 /* NULL when no alertmanager section; no trailing '/' */
 	int64_t am_poll_ms;
 	char *notify_url;             /* NULL when no notify section */
+	char *external_url;           /* where people reach runbookd, no trailing '/';
+	                               * NULL when not configured */
 };
 
 /* Diagnostics collected by a load: every problem found, "FILE:LINE: message". */
@@ -140,6 +142,15 @@ void rbd_diag_clear(struct rbd_diag *d);
  */
 int rbd_config_load(struct rbd_config **out, const char *path, struct rbd_diag *diag);
 void rbd_config_free(struct rbd_config *cfg);
+
+/*
+ * The base URL of every link runbookd writes (notifications, report, console):
+ * external_url when configured, else "http://HOST:PORT" of the listen address when
+ * that is not a wildcard (0.0.0.0, ::), with port the bound port. Writes at most size bytes (NUL included) and
+ * returns false when there is no base people could use (a wildcard listen address
+ * and no external_url): callers then write no absolute link.
+ */
+bool rbd_config_link_base(const struct rbd_config *cfg, int port, char *out, size_t size);
 
 /* Lookups by name; borrowed from cfg; NULL when absent. */
 const struct rbd_action_def *rbd_config_action(const struct rbd_config *cfg, const char *name);

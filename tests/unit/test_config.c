@@ -27,8 +27,10 @@ static void env_setup(void)
 static char *fx(const char *rel)
 {
 	char buf[512];
+	int n = snprintf(buf, sizeof(buf), "config/%s", rel);
 
-	snprintf(buf, sizeof(buf), "config/%s", rel);
+	if (n < 0 || (size_t)n >= sizeof(buf))
+		abort();
 	return strdup(rbd_test_fixture(buf));
 }
 
@@ -425,6 +427,42 @@ static void test_config__listen(void)
 	CHECK(text_error("listen: [a, b]\n", 1, "listen: expected a string, got a list"));
 }
 
+/* external_url wins; without it only a listen address people can reach makes links. */
+static void test_config__link_base(void)
+{
+	struct rbd_config *cfg = NULL;
+	struct rbd_diag d = { 0 };
+	char base[256];
+
+	CHECK_INT(load_text(&cfg, &d, "external_url: https://runbookd.example.com/ops/\n"
+			    "listen: 0.0.0.0:9095\n"), 0);
+	REQUIRE(cfg != NULL);
+	CHECK_STR(cfg->external_url, "https://runbookd.example.com/ops");
+	CHECK(rbd_config_link_base(cfg, 9095, base, sizeof(base)));
+	CHECK_STR(base, "https://runbookd.example.com/ops");
+	CHECK(!rbd_config_link_base(cfg, 9095, base, 8));
+	rbd_config_free(cfg);
+
+	CHECK_INT(load_text(&cfg, &d, "listen: 0.0.0.0:9095\n"), 0);
+	REQUIRE(cfg != NULL);
+	CHECK(cfg->external_url == NULL);
+	CHECK(!rbd_config_link_base(cfg, 9095, base, sizeof(base)));
+	CHECK_STR(base, "");
+	rbd_config_free(cfg);
+
+	CHECK_INT(load_text(&cfg, &d, "listen: \"[::1]:0\"\n"), 0);
+	REQUIRE(cfg != NULL);
+	CHECK(rbd_config_link_base(cfg, 4711, base, sizeof(base)));
+	CHECK_STR(base, "http://[::1]:4711");
+	rbd_config_free(cfg);
+	rbd_diag_clear(&d);
+
+	CHECK(text_error("external_url: ftp://x\n", 1, "external_url: url: \"ftp://x\" is not "
+			 "an http:// or https:// URL with a host"));
+	CHECK(text_error("external_url: \"http://x/?a=1\"\n", 1, "external_url: \"http://x/?a=1\" "
+			 "must not have a query or fragment"));
+}
+
 /* --- one fixture per error case ---------------------------------------------- */
 
 static void test_config__unknown_key(void)
@@ -434,7 +472,7 @@ static void test_config__unknown_key(void)
 	load_fail(&d, "errors/unknown_key");
 	CHECK(diag_has(&d, "errors/unknown_key/runbookd.yaml", 2,
 		       "unknown key \"databse\" (expected one of: listen, database, mode, rules, "
-		       "auth, limits, actions, alertmanager, notify)"));
+		       "auth, limits, actions, alertmanager, notify, external_url)"));
 	CHECK_INT(d.n, 1);
 	rbd_diag_clear(&d);
 }
@@ -969,6 +1007,7 @@ static const struct rbd_test_case cases[] = {
 	RBD_TEST(test_config__names),
 	RBD_TEST(test_config__defaults),
 	RBD_TEST(test_config__listen),
+	RBD_TEST(test_config__link_base),
 	RBD_TEST(test_config__unknown_key),
 	RBD_TEST(test_config__bad_duration),
 	RBD_TEST(test_config__bad_regex),
