@@ -2,6 +2,7 @@
 set(body "/* generated from migrations/ by scripts/embed_migrations.cmake */\n")
 string(APPEND body "#include \"runbookd/migrate.h\"\n\nconst struct rbd_migration rbd_migrations[] = {\n")
 set(count 0)
+string(REPLACE "|" ";" FILES "${FILES}")
 foreach(f ${FILES})
   get_filename_component(base ${f} NAME_WE)
   string(REGEX MATCH "^([0-9]+)_(.*)$" _ ${base})

@@ -218,14 +218,14 @@ static cJSON *simulate_rule(const struct rbd_config *cfg, const struct rbd_rule 
 	};
 	struct rbd_rendered r = { 0 };
 	enum rbd_gate gate;
-	const char *state;
+	enum rbd_action_state state;
 	cJSON *m = cJSON_CreateObject();
 	int rc;
 
 	rbd_time_format_ms(starts, a->starts_ns / 1000000);
 	rbd_time_format_ms(now, rbd_now_ms());
 	rc = rbd_action_render(&r, rule, &d);
-	state = rbd_plan_state(&gate, cfg, rule, rc, NULL, rbd_now_ms(), reason, sizeof(reason));
+	state = rbd_plan_state(&gate, cfg, rule, rc ? rbd_err_msg() : NULL, NULL, rbd_now_ms(), reason, sizeof(reason));
 	cJSON_AddStringToObject(m, "rule", rule->name);
 	cJSON_AddStringToObject(m, "action", rule->action->name);
 	cJSON_AddStringToObject(m, "on", on == RBD_ON_FIRING ? "firing" : "resolved");
@@ -237,7 +237,7 @@ static cJSON *simulate_rule(const struct rbd_config *cfg, const struct rbd_rule 
 	} else {
 		cJSON_AddNullToObject(m, "rendered");
 	}
-	cJSON_AddStringToObject(m, "state", state);
+	cJSON_AddStringToObject(m, "state", rbd_action_state_name(state));
 	cJSON_AddStringToObject(m, "gate", rbd_gate_name(gate));
 	if (reason[0])
 		cJSON_AddStringToObject(m, "reason", reason);

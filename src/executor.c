@@ -15,6 +15,7 @@
 #include "runbookd/log.h"
 #include "runbookd/notify.h"
 #include "runbookd/ops.h"
+#include "runbookd/timeline.h"
 #include "runbookd/timeutil.h"
 
 #include <cJSON.h>
@@ -50,7 +51,7 @@ struct claim {
 };
 
 struct outcome {
-	const char *state;    /* succeeded | failed | timed_out */
+	enum rbd_action_state state;    /* succeeded | failed | timed_out */
 	bool has_exit;
 	int exit_code;
 	int term_signal;
@@ -60,38 +61,26 @@ struct outcome {
 	int64_t duration_ms;
 };
 
-static int event_json(struct rbd_tx *tx, int64_t incident, const char *kind, int64_t action_id,
-		      cJSON *detail)
-{
-	char *s = cJSON_PrintUnformatted(detail);
-	int rc = rbd_tx_event(tx, incident, kind, "runbookd", action_id, s);
-
-	free(s);
-	cJSON_Delete(detail);
-	return rc;
-}
-
 /* Moves an action to a terminal state without running it, with its event. */
-static int settle(struct rbd_tx *tx, const struct rbd_action_rec *a, const char *to,
-		  const char *gate, const char *reason, int64_t now)
+static int settle(struct rbd_tx *tx, const struct rbd_action_rec *a, enum rbd_action_state from,
+		  enum rbd_action_state to, const char *gate, const char *reason, int64_t now)
 {
-	char kind[48];
 	cJSON *d = cJSON_CreateObject();
-	int rc = rbd_tx_action_transition(tx, a->id, a->state, to, reason, now);
+	int rc = rbd_tx_action_transition(tx, a->id, from, to, reason, now);
 
-	snprintf(kind, sizeof(kind), "action.%s", to);
 	cJSON_AddStringToObject(d, "gate", gate);
 	cJSON_AddStringToObject(d, "reason", reason);
 	if (rc) {
 		cJSON_Delete(d);
 		return rc;
 	}
-	return event_json(tx, a->incident_id, kind, a->id, d);
+	return rbd_timeline_add(tx, a->incident_id, rbd_action_state_info(to)->event, "runbookd",
+				a->id, d);
 }
 
 /* Looks at one candidate; 1 when it was claimed, 0 to look further, 2 to stop looking. */
 static int consider(struct rbd_tx *tx, struct claim *c, const struct rbd_action_rec *a,
-		    int64_t now)
+		    enum rbd_action_state from, int64_t now)
 {
 	const struct rbd_config *cfg = c->rt->cfg;
 	const struct rbd_rule *rule = rbd_config_rule(cfg, a->rule);
@@ -103,16 +92,16 @@ static int consider(struct rbd_tx *tx, struct claim *c, const struct rbd_action_
 	if (!rule) {
 		c->more = true;
 		snprintf(reason, sizeof(reason), "rule %s is no longer loaded", a->rule);
-		return settle(tx, a, "cancelled", "rule_removed", reason, now);
+		return settle(tx, a, from, RBD_STATE_CANCELLED, "rule_removed", reason, now);
 	}
 	if (cfg->mode == RBD_MODE_DRY_RUN || rule->dry_run) {
 		c->more = true;
-		return settle(tx, a, "dry_run", "dry_run", cfg->mode == RBD_MODE_DRY_RUN ?
+		return settle(tx, a, from, RBD_STATE_DRY_RUN, "dry_run", cfg->mode == RBD_MODE_DRY_RUN ?
 			      "dry-run mode" : "rule is dry_run", now);
 	}
 	if (!a->rendered_json || rbd_rendered_from_json(&c->r, a->rendered_json)) {
 		c->more = true;
-		return settle(tx, a, "failed", "internal", "the stored rendering is unreadable", now);
+		return settle(tx, a, from, RBD_STATE_FAILED, "internal", "the stored rendering is unreadable", now);
 	}
 	key = rbd_rendered_key(&c->r);
 	rc = rbd_tx_rule_counts(tx, &counts, rule->name, key, now);
@@ -127,14 +116,15 @@ static int consider(struct rbd_tx *tx, struct claim *c, const struct rbd_action_
 	if (g != RBD_GATE_PASS) {
 		rbd_rendered_clear(&c->r);
 		c->more = true;
-		return settle(tx, a, "skipped", rbd_gate_name(g), reason, now);
+		return settle(tx, a, from, RBD_STATE_SKIPPED, rbd_gate_name(g), reason, now);
 	}
-	rc = rbd_tx_action_start(tx, a->id, a->state, now);
+	rc = rbd_tx_action_start(tx, a->id, from, now);
 	if (!rc) {
 		cJSON *d = cJSON_CreateObject();
 
 		cJSON_AddStringToObject(d, "rule", rule->name);
-		rc = event_json(tx, a->incident_id, "action.running", a->id, d);
+		rc = rbd_timeline_add(tx, a->incident_id, RBD_EVENT_ACTION_RUNNING, "runbookd",
+				      a->id, d);
 	}
 	if (rc) {
 		rbd_rendered_clear(&c->r);
@@ -149,7 +139,7 @@ static int consider(struct rbd_tx *tx, struct claim *c, const struct rbd_action_
 
 static int claim_job(struct rbd_tx *tx, void *arg)
 {
-	static const char *const states[] = { "approved", "planned" };
+	static const enum rbd_action_state states[] = { RBD_STATE_APPROVED, RBD_STATE_PLANNED };
 	struct claim *c = arg;
 	int64_t now = rbd_now_ms();
 	int rc = 0;
@@ -168,7 +158,7 @@ static int claim_job(struct rbd_tx *tx, void *arg)
 			rc = rbd_tx_action_get(tx, &a, id);
 			if (rc)
 				return rc;
-			v = consider(tx, c, &a, now);
+			v = consider(tx, c, &a, states[s], now);
 			rbd_action_rec_clear(&a);
 			if (v < 0)
 				return v;
@@ -220,7 +210,7 @@ static void run_process(struct outcome *o, const struct rbd_rendered *r, const s
 	struct rbd_exec_result res = { 0 };
 
 	if (rbd_exec_run(&res, &opts)) {
-		o->state = "failed";
+		o->state = RBD_STATE_FAILED;
 		snprintf(o->reason, sizeof(o->reason), "could not start: %s", rbd_err_msg());
 		return;
 	}
@@ -230,13 +220,13 @@ static void run_process(struct outcome *o, const struct rbd_rendered *r, const s
 	o->term_signal = res.term_signal;
 	o->output = clean_output(res.output ? res.output : "", res.output_len);
 	if (res.timed_out) {
-		o->state = "timed_out";
+		o->state = RBD_STATE_TIMED_OUT;
 		snprintf(o->reason, sizeof(o->reason), "still running after %lld ms: the process group "
 			 "was terminated", (long long)opts.timeout_ms);
 	} else if (res.exited && res.exit_code == 0) {
-		o->state = "succeeded";
+		o->state = RBD_STATE_SUCCEEDED;
 	} else {
-		o->state = "failed";
+		o->state = RBD_STATE_FAILED;
 		if (res.exited)
 			snprintf(o->reason, sizeof(o->reason), "exit code %d", res.exit_code);
 		else
@@ -266,7 +256,7 @@ static void run_http(struct outcome *o, const struct rbd_rendered *r, const stru
 
 	o->duration_ms = rbd_mono_ms() - t0;
 	if (rc) {
-		o->state = rc == RBD_ETIMEOUT ? "timed_out" : "failed";
+		o->state = rc == RBD_ETIMEOUT ? RBD_STATE_TIMED_OUT : RBD_STATE_FAILED;
 		snprintf(o->reason, sizeof(o->reason), "%s", rbd_err_msg());
 		rbd_http_response_clear(&resp);
 		return;
@@ -274,8 +264,8 @@ static void run_http(struct outcome *o, const struct rbd_rendered *r, const stru
 	snprintf(res, sizeof(res), "HTTP %ld", resp.status);
 	o->result = rbd_strdup(res);
 	o->output = clean_output(resp.body ? resp.body : "", resp.body_len);
-	o->state = (resp.status >= 200 && resp.status < 300) ? "succeeded" : "failed";
-	if (strcmp(o->state, "failed") == 0)
+	o->state = (resp.status >= 200 && resp.status < 300) ? RBD_STATE_SUCCEEDED : RBD_STATE_FAILED;
+	if (o->state == RBD_STATE_FAILED)
 		snprintf(o->reason, sizeof(o->reason), "HTTP status %ld", resp.status);
 	rbd_http_response_clear(&resp);
 }
@@ -289,7 +279,7 @@ static void run_silence(struct outcome *o, const struct rbd_rendered *r,
 	int rc;
 
 	if (!cfg->am_url) {
-		o->state = "failed";
+		o->state = RBD_STATE_FAILED;
 		snprintf(o->reason, sizeof(o->reason), "alertmanager.url is not configured");
 		return;
 	}
@@ -299,11 +289,11 @@ static void run_silence(struct outcome *o, const struct rbd_rendered *r,
 				   "runbookd", comment, r->timeout_ms > 0 ? r->timeout_ms : 10000);
 	o->duration_ms = rbd_mono_ms() - t0;
 	if (rc) {
-		o->state = rc == RBD_ETIMEOUT ? "timed_out" : "failed";
+		o->state = rc == RBD_ETIMEOUT ? RBD_STATE_TIMED_OUT : RBD_STATE_FAILED;
 		snprintf(o->reason, sizeof(o->reason), "%s", rbd_err_msg());
 		return;
 	}
-	o->state = "succeeded";
+	o->state = RBD_STATE_SUCCEEDED;
 	rbd_buf_printf(&b, "silence %s", id);
 	o->result = rbd_buf_steal(&b);
 	free(id);
@@ -322,13 +312,12 @@ static int finish_job(struct rbd_tx *tx, void *arg)
 	struct outcome *o = f->o;
 	const struct rbd_rule *rule = rbd_config_rule(c->rt->cfg, c->rule);
 	int64_t now = rbd_now_ms();
-	char kind[48], excerpt[512];
+	char excerpt[512];
 	cJSON *d = cJSON_CreateObject();
 	int rc = rbd_tx_action_finish(tx, c->id, o->state, o->has_exit, o->exit_code,
 				      o->term_signal, o->output, o->result,
 				      o->reason[0] ? o->reason : NULL, now);
 
-	snprintf(kind, sizeof(kind), "action.%s", o->state);
 	if (o->has_exit)
 		cJSON_AddNumberToObject(d, "exit_code", o->exit_code);
 	if (o->term_signal)
@@ -346,9 +335,10 @@ static int finish_job(struct rbd_tx *tx, void *arg)
 		cJSON_Delete(d);
 		return rc;
 	}
-	rc = event_json(tx, c->incident_id, kind, c->id, d);
+	rc = rbd_timeline_add(tx, c->incident_id, rbd_action_state_info(o->state)->event, "runbookd",
+			      c->id, d);
 	rbd_tx_wake(tx);      /* a slot is free: actions waiting on the cap may start */
-	if (!rc && rule && rule->max_failures_per_hour > 0 && strcmp(o->state, "succeeded") != 0) {
+	if (!rc && rule && rule->max_failures_per_hour > 0 && o->state != RBD_STATE_SUCCEEDED) {
 		struct rbd_rule_counts counts;
 
 		rc = rbd_tx_rule_counts(tx, &counts, rule->name, NULL, now);
@@ -358,7 +348,8 @@ static int finish_job(struct rbd_tx *tx, void *arg)
 			cJSON_AddNumberToObject(d, "failures_last_hour", counts.failures_window);
 			rc = rbd_tx_rule_trip(tx, rule->name, now);
 			if (!rc)
-				rc = event_json(tx, c->incident_id, "rule.tripped", c->id, d);
+				rc = rbd_timeline_add(tx, c->incident_id, RBD_EVENT_RULE_TRIPPED,
+						      "runbookd", c->id, d);
 			else
 				cJSON_Delete(d);
 			f->tripped = true;
@@ -370,7 +361,7 @@ static int finish_job(struct rbd_tx *tx, void *arg)
 static void execute(struct rbd_executor *ex, struct claim *c)
 {
 	const struct rbd_config *cfg = c->rt->cfg;
-	struct outcome o = { .state = "failed" };
+	struct outcome o = { .state = RBD_STATE_FAILED };
 	struct finish f = { c, &o, false };
 	char id[24], labels[64];
 	int rc;
@@ -391,15 +382,12 @@ static void execute(struct rbd_executor *ex, struct claim *c)
 	rc = rbd_store_write(ex->app->store, finish_job, &f);
 	if (rc)
 		rbd_log_error("could not record an action's result", "action_id", id,
-			      "state", o.state, "error", rbd_err_msg());
-	rbd_log_info("action finished", "action_id", id, "state", o.state);
-	if (!rc) {
-		char kind[48];
-
-		snprintf(kind, sizeof(kind), "action.%s", o.state);
-		rbd_notify_action(ex->app, c->id, kind);
-	}
-	snprintf(labels, sizeof(labels), "state=\"%s\"", o.state);
+			      "state", rbd_action_state_name(o.state), "error", rbd_err_msg());
+	rbd_log_info("action finished", "action_id", id, "state", rbd_action_state_name(o.state));
+	if (!rc)
+		rbd_notify_action(ex->app, c->id,
+				  rbd_event_kind_name(rbd_action_state_info(o.state)->event));
+	snprintf(labels, sizeof(labels), "state=\"%s\"", rbd_action_state_name(o.state));
 	rbd_metrics_add(ex->app->metrics, "runbookd_actions_finished_total", labels, 1);
 	rbd_metrics_observe(ex->app->metrics, "runbookd_action_duration_seconds", NULL,
 			    (double)o.duration_ms / 1000.0);
@@ -481,7 +469,8 @@ static int recover_job(struct rbd_tx *tx, void *arg)
 		cJSON *d = cJSON_CreateObject();
 
 		cJSON_AddStringToObject(d, "reason", "runbookd stopped while it was running; not re-run");
-		rc = event_json(tx, rbd_tx_incident_of_action(tx, ids[i]), "action.interrupted", ids[i], d);
+		rc = rbd_timeline_add(tx, rbd_tx_incident_of_action(tx, ids[i]),
+				      RBD_EVENT_ACTION_INTERRUPTED, "runbookd", ids[i], d);
 	}
 	r->n = (int)n;
 	free(ids);

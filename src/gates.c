@@ -59,38 +59,38 @@ enum rbd_gate rbd_gate_limits(const struct rbd_rule *rule, const struct rbd_rule
 	return RBD_GATE_PASS;
 }
 
-const char *rbd_plan_state(enum rbd_gate *out_gate, const struct rbd_config *cfg,
-			   const struct rbd_rule *rule, int render_rc,
-			   const struct rbd_rule_counts *counts, int64_t now_ms,
-			   char *reason, size_t reason_len)
+enum rbd_action_state rbd_plan_state(enum rbd_gate *out_gate, const struct rbd_config *cfg,
+				     const struct rbd_rule *rule, const char *refused,
+				     const struct rbd_rule_counts *counts, int64_t now_ms,
+				     char *reason, size_t reason_len)
 {
 	enum rbd_gate g;
 
 	reason[0] = '\0';
-	if (render_rc) {
+	if (refused) {
 		*out_gate = RBD_GATE_PARAM_REFUSED;
-		snprintf(reason, reason_len, "param_refused: %s", rbd_err_msg());
-		return "skipped";
+		snprintf(reason, reason_len, "param_refused: %s", refused);
+		return RBD_STATE_SKIPPED;
 	}
 	if (cfg->mode == RBD_MODE_DRY_RUN || rule->dry_run) {
 		*out_gate = RBD_GATE_DRY_RUN;
 		snprintf(reason, reason_len, "%s", cfg->mode == RBD_MODE_DRY_RUN ?
 			 "dry-run mode" : "rule is dry_run");
-		return "dry_run";
+		return RBD_STATE_DRY_RUN;
 	}
 	g = rbd_gate_limits(rule, counts, now_ms, reason, reason_len);
 	if (g != RBD_GATE_PASS) {
 		*out_gate = g;
-		return "skipped";
+		return RBD_STATE_SKIPPED;
 	}
 	if (rule->approval) {
 		*out_gate = RBD_GATE_APPROVAL;
 		snprintf(reason, reason_len, "waiting for %d operator approval%s", rule->approvals,
 			 rule->approvals > 1 ? "s" : "");
-		return "pending_approval";
+		return RBD_STATE_PENDING_APPROVAL;
 	}
 	*out_gate = RBD_GATE_PASS;
-	return "planned";
+	return RBD_STATE_PLANNED;
 }
 
 enum rbd_gate rbd_gate_start(const struct rbd_config *cfg, const struct rbd_rule *rule,

@@ -11,6 +11,7 @@
 #include "runbookd/err.h"
 #include "runbookd/gates.h"
 #include "runbookd/model.h"
+#include "runbookd/timeline.h"
 #include "runbookd/timeutil.h"
 
 #include <cJSON.h>
@@ -48,18 +49,6 @@ static void result_add_incident(struct rbd_ingest_result *r, int64_t id)
 			return;
 	r->incident_ids = rbd_realloc(r->incident_ids, (r->n_ids + 1) * sizeof(*r->incident_ids));
 	r->incident_ids[r->n_ids++] = id;
-}
-
-/* Adds an event whose detail is a cJSON object (consumed). */
-static int event(struct rbd_tx *tx, int64_t incident, const char *kind, const char *actor,
-		 int64_t action_id, cJSON *detail)
-{
-	char *s = detail ? cJSON_PrintUnformatted(detail) : NULL;
-	int rc = rbd_tx_event(tx, incident, kind, actor, action_id, s);
-
-	free(s);
-	cJSON_Delete(detail);
-	return rc;
 }
 
 static char *incident_title(const struct rbd_notification *n)
@@ -137,8 +126,10 @@ static int plan_alert(struct rbd_tx *tx, struct job *j, const struct rbd_alert *
 		enum rbd_gate gate;
 		int64_t id = 0;
 		int render_rc = rbd_action_render(&r, rule, &d);
+		char refused[512];
 		cJSON *det;
 
+		snprintf(refused, sizeof(refused), "%s", rbd_err_msg());
 		if (!render_rc) {
 			rendered = rbd_rendered_to_json(&r);
 			key = rbd_rendered_key(&r);
@@ -153,7 +144,8 @@ static int plan_alert(struct rbd_tx *tx, struct job *j, const struct rbd_alert *
 				.requires_approval = rule->approval,
 				.approvals_needed = rule->approvals, .now_ms = j->now,
 			};
-			an.state = rbd_plan_state(&gate, cfg, rule, render_rc, &counts, j->now,
+			an.state = rbd_plan_state(&gate, cfg, rule, render_rc ? refused : NULL,
+						  &counts, j->now,
 						  reason, sizeof(reason));
 			an.dry_run = (gate == RBD_GATE_DRY_RUN);
 			an.reason = (gate == RBD_GATE_PASS || gate == RBD_GATE_APPROVAL) ? NULL : reason;
@@ -174,25 +166,24 @@ static int plan_alert(struct rbd_tx *tx, struct job *j, const struct rbd_alert *
 			cJSON_AddStringToObject(det, "rule", rule->name);
 			cJSON_AddStringToObject(det, "fingerprint", a->fingerprint);
 			cJSON_AddStringToObject(det, "on", on_name);
-			rc = event(tx, incident_id, "rule.matched", "runbookd", id, det);
+			rc = rbd_timeline_add(tx, incident_id, RBD_EVENT_RULE_MATCHED, "runbookd", id, det);
 			det = cJSON_CreateObject();
 			cJSON_AddStringToObject(det, "rule", rule->name);
 			cJSON_AddStringToObject(det, "action", rule->action->name);
 			cJSON_AddItemToObject(det, "rendered", rendered_detail(rendered));
-			cJSON_AddStringToObject(det, "state", an.state);
+			cJSON_AddStringToObject(det, "state", rbd_action_state_name(an.state));
 			if (!rc)
-				rc = event(tx, incident_id, "action.planned", "runbookd", id, det);
+				rc = rbd_timeline_add(tx, incident_id, RBD_EVENT_ACTION_PLANNED, "runbookd", id, det);
 			else
 				cJSON_Delete(det);
-			if (!rc && strcmp(an.state, "planned") != 0) {
-				char kind[64];
-
-				snprintf(kind, sizeof(kind), "action.%s", an.state);
+			if (!rc && an.state != RBD_STATE_PLANNED) {
 				det = cJSON_CreateObject();
 				cJSON_AddStringToObject(det, "gate", rbd_gate_name(gate));
 				if (reason[0])
 					cJSON_AddStringToObject(det, "reason", reason);
-				rc = event(tx, incident_id, kind, "runbookd", id, det);
+				rc = rbd_timeline_add(tx, incident_id,
+						      rbd_action_state_info(an.state)->event,
+						      "runbookd", id, det);
 			}
 		}
 		free(rendered);
@@ -213,7 +204,7 @@ static int cancel_waiting(struct rbd_tx *tx, struct job *j, int64_t alert_id, in
 		cJSON *d = cJSON_CreateObject();
 
 		cJSON_AddStringToObject(d, "reason", "the alert resolved before it ran");
-		rc = event(tx, incident_id, "action.cancelled", "runbookd", ids[i], d);
+		rc = rbd_timeline_add(tx, incident_id, RBD_EVENT_ACTION_CANCELLED, "runbookd", ids[i], d);
 	}
 	free(ids);
 	return rc;
@@ -268,7 +259,7 @@ static int open_or_find_incident(struct rbd_tx *tx, struct job *j, int64_t *id)
 		cJSON_AddStringToObject(d, "title", title);
 		cJSON_AddStringToObject(d, "group_key", n->group_key);
 		cJSON_AddItemToObject(d, "group_labels", cJSON_Parse(gl));
-		rc = event(tx, *id, "incident.opened", "runbookd", 0, d);
+		rc = rbd_timeline_add(tx, *id, RBD_EVENT_INCIDENT_OPENED, "runbookd", 0, d);
 	}
 	free(title);
 	free(gl);
@@ -295,7 +286,7 @@ static int ingest_alert(struct rbd_tx *tx, struct job *j, const struct rbd_alert
 	if (!ep.existed) {
 		result_add_incident(j->res, ep.incident_id);
 		j->res->new_episodes++;
-		rc = event(tx, ep.incident_id, resolved ? "alert.resolved" : "alert.firing",
+		rc = rbd_timeline_add(tx, ep.incident_id, resolved ? RBD_EVENT_ALERT_RESOLVED : RBD_EVENT_ALERT_FIRING,
 			   "alertmanager", 0, alert_detail(a));
 		if (!rc)
 			rc = plan_alert(tx, j, a, ep.id, ep.incident_id,
@@ -306,7 +297,7 @@ static int ingest_alert(struct rbd_tx *tx, struct job *j, const struct rbd_alert
 		result_add_incident(j->res, ep.incident_id);
 		rc = rbd_tx_episode_resolve(tx, ep.id, ends_ms, j->now);
 		if (!rc)
-			rc = event(tx, ep.incident_id, "alert.resolved", "alertmanager", 0, alert_detail(a));
+			rc = rbd_timeline_add(tx, ep.incident_id, RBD_EVENT_ALERT_RESOLVED, "alertmanager", 0, alert_detail(a));
 		if (!rc)
 			rc = cancel_waiting(tx, j, ep.id, ep.incident_id);
 		if (!rc)
@@ -331,7 +322,7 @@ static int resolve_incident(struct rbd_tx *tx, struct job *j, int64_t id)
 	if (!rc)
 		rc = rbd_tx_incident_resolve(tx, id, j->now);
 	if (!rc)
-		rc = event(tx, id, "incident.resolved", "alertmanager", 0, NULL);
+		rc = rbd_timeline_add(tx, id, RBD_EVENT_INCIDENT_RESOLVED, "alertmanager", 0, NULL);
 	return rc;
 }
 
@@ -363,7 +354,7 @@ static int ingest_job(struct rbd_tx *tx, void *arg)
 		cJSON_AddStringToObject(d, "receiver", n->receiver);
 		cJSON_AddNumberToObject(d, "alerts", (double)n->n_alerts);
 		cJSON_AddNumberToObject(d, "truncated_alerts", (double)n->truncated_alerts);
-		rc = event(tx, id, "notification.received", "alertmanager", 0, d);
+		rc = rbd_timeline_add(tx, id, RBD_EVENT_NOTIFICATION_RECEIVED, "alertmanager", 0, d);
 	}
 	for (size_t i = 0; !rc && i < n->n_alerts && id; i++)
 		rc = ingest_alert(tx, j, &n->alerts[i], id);
@@ -413,7 +404,7 @@ static int reconcile_one(struct rbd_tx *tx, struct reconcile *r, const struct rb
 	cJSON_AddStringToObject(d, "fingerprint", g->fingerprint);
 	cJSON_AddStringToObject(d, "reason", "no longer in Alertmanager and no resolved "
 				"notification came (as for a silenced alert)");
-	rc = event(tx, g->incident_id, "alert.resolved", "runbookd", 0, d);
+	rc = rbd_timeline_add(tx, g->incident_id, RBD_EVENT_ALERT_RESOLVED, "runbookd", 0, d);
 	if (!rc)
 		rc = cancel_waiting(tx, &r->j, g->id, g->incident_id);
 	if (!rc) {
@@ -432,7 +423,7 @@ static int reconcile_one(struct rbd_tx *tx, struct reconcile *r, const struct rb
 	if (!rc && all) {
 		rc = rbd_tx_incident_resolve(tx, g->incident_id, r->j.now);
 		if (!rc && rbd_tx_changes(tx) > 0)
-			rc = event(tx, g->incident_id, "incident.resolved", "runbookd", 0, NULL);
+			rc = rbd_timeline_add(tx, g->incident_id, RBD_EVENT_INCIDENT_RESOLVED, "runbookd", 0, NULL);
 	}
 	return rc;
 }

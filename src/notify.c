@@ -9,6 +9,7 @@
 #include "runbookd/httpc.h"
 #include "runbookd/log.h"
 #include "runbookd/model.h"
+#include "runbookd/timeline.h"
 
 #include <cJSON.h>
 #include <pthread.h>
@@ -61,7 +62,7 @@ static char *build_message(struct rbd_app *app, const struct rbd_action_rec *a, 
 	cJSON_AddStringToObject(o, "kind", kind);
 	cJSON_AddNumberToObject(o, "incident_id", (double)a->incident_id);
 	cJSON_AddItemToObject(o, "action", rbd_action_rec_json(a));
-	if (strcmp(kind, "action.pending_approval") == 0) {
+	if (strcmp(kind, rbd_event_kind_name(RBD_EVENT_ACTION_PENDING_APPROVAL)) == 0) {
 		struct rbd_buf ap = RBD_BUF_INIT(1024), rj = RBD_BUF_INIT(1024);
 
 		rbd_buf_printf(&ap, "curl -X POST -H \"Authorization: Bearer $RUNBOOKD_OPERATOR_TOKEN\" "

@@ -6,23 +6,13 @@
 #include "runbookd/ops.h"
 #include "runbookd/err.h"
 #include "runbookd/log.h"
+#include "runbookd/timeline.h"
 #include "runbookd/timeutil.h"
 
 #include <cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int event_kv(struct rbd_tx *tx, int64_t incident, const char *kind, const char *actor,
-		    int64_t action_id, cJSON *detail)
-{
-	char *s = cJSON_PrintUnformatted(detail);
-	int rc = rbd_tx_event(tx, incident, kind, actor, action_id, s);
-
-	free(s);
-	cJSON_Delete(detail);
-	return rc;
-}
 
 static int expire_due(struct rbd_tx *tx, int64_t now)
 {
@@ -33,12 +23,12 @@ static int expire_due(struct rbd_tx *tx, int64_t now)
 	for (size_t i = 0; !rc && i < n; i++) {
 		cJSON *d = cJSON_CreateObject();
 
-		rc = rbd_tx_action_transition(tx, ids[i], "pending_approval", "expired",
+		rc = rbd_tx_action_transition(tx, ids[i], RBD_STATE_PENDING_APPROVAL, RBD_STATE_EXPIRED,
 					      "no decision within approval_ttl", now);
 		cJSON_AddStringToObject(d, "reason", "no decision within approval_ttl");
 		if (!rc)
-			rc = event_kv(tx, rbd_tx_incident_of_action(tx, ids[i]), "action.expired",
-				      "runbookd", ids[i], d);
+			rc = rbd_timeline_add(tx, rbd_tx_incident_of_action(tx, ids[i]),
+					      RBD_EVENT_ACTION_EXPIRED, "runbookd", ids[i], d);
 		else
 			cJSON_Delete(d);
 	}
@@ -70,7 +60,7 @@ static int decide_job(struct rbd_tx *tx, void *arg)
 	struct decide *d = arg;
 	struct rbd_action_rec a;
 	int64_t now = rbd_now_ms();
-	const char *kind = NULL;
+	enum rbd_event_kind kind = RBD_EVENT_KIND_COUNT;   /* none */
 	int approvals = 0, rc;
 	cJSON *det;
 
@@ -79,7 +69,7 @@ static int decide_job(struct rbd_tx *tx, void *arg)
 		rc = rbd_tx_action_get(tx, &a, d->id);
 	if (rc)
 		return rc;
-	if (strcmp(a.state, "pending_approval") != 0) {
+	if (strcmp(a.state, rbd_action_state_name(RBD_STATE_PENDING_APPROVAL)) != 0) {
 		d->conflict = 1;
 		snprintf(d->msg, sizeof(d->msg), "action %lld is %s, not pending_approval",
 			 (long long)d->id, a.state);
@@ -100,25 +90,27 @@ static int decide_job(struct rbd_tx *tx, void *arg)
 	if (d->comment)
 		cJSON_AddStringToObject(det, "comment", d->comment);
 	if (!rc && !d->approve) {
-		rc = rbd_tx_action_transition(tx, d->id, "pending_approval", "rejected", NULL, now);
+		rc = rbd_tx_action_transition(tx, d->id, RBD_STATE_PENDING_APPROVAL,
+					      RBD_STATE_REJECTED, NULL, now);
 		if (!rc)
 			rc = rbd_tx_action_set_decided_by(tx, d->id, d->who);
-		kind = "action.rejected";
+		kind = RBD_EVENT_ACTION_REJECTED;
 	} else if (!rc && approvals < a.approvals_needed) {
 		cJSON_AddNumberToObject(det, "approvals", approvals);
 		cJSON_AddNumberToObject(det, "needed", a.approvals_needed);
-		kind = "action.approval_recorded";
+		kind = RBD_EVENT_ACTION_APPROVAL_RECORDED;
 	} else if (!rc) {
-		rc = rbd_tx_action_transition(tx, d->id, "pending_approval", "approved", NULL, now);
+		rc = rbd_tx_action_transition(tx, d->id, RBD_STATE_PENDING_APPROVAL,
+					      RBD_STATE_APPROVED, NULL, now);
 		if (!rc)
 			rc = rbd_tx_approvers(tx, d->id);
 		rbd_tx_wake(tx);
 		cJSON_AddNumberToObject(det, "approvals", approvals);
-		kind = "action.approved";
+		kind = RBD_EVENT_ACTION_APPROVED;
 	}
-	/* event_kv consumes det; on an error path it is freed here instead. */
-	if (!rc && kind)
-		rc = event_kv(tx, a.incident_id, kind, d->who, d->id, det);
+	/* rbd_timeline_add consumes det; on an error path it is freed here instead. */
+	if (!rc && kind != RBD_EVENT_KIND_COUNT)
+		rc = rbd_timeline_add(tx, a.incident_id, kind, d->who, d->id, det);
 	else
 		cJSON_Delete(det);
 	rbd_action_rec_clear(&a);
@@ -157,7 +149,7 @@ static int note_job(struct rbd_tx *tx, void *arg)
 		return rbd_err_set(RBD_ENOTFOUND, "no incident %lld", (long long)n->incident_id);
 	d = cJSON_CreateObject();
 	cJSON_AddStringToObject(d, "text", n->text);
-	return event_kv(tx, n->incident_id, "note.added", n->who, 0, d);
+	return rbd_timeline_add(tx, n->incident_id, RBD_EVENT_NOTE_ADDED, n->who, 0, d);
 }
 
 int rbd_ops_note(struct rbd_app *app, int64_t incident_id, const char *who, const char *text)
@@ -185,7 +177,8 @@ static int pause_job(struct rbd_tx *tx, void *arg)
 		cJSON_Delete(d);
 		return rc;
 	}
-	return event_kv(tx, 0, p->paused ? "system.paused" : "system.resumed", p->who, 0, d);
+	return rbd_timeline_add(tx, 0, p->paused ? RBD_EVENT_SYSTEM_PAUSED : RBD_EVENT_SYSTEM_RESUMED,
+				p->who, 0, d);
 }
 
 int rbd_ops_pause(struct rbd_app *app, const char *who, bool paused)
@@ -218,7 +211,7 @@ static int reset_job(struct rbd_tx *tx, void *arg)
 		cJSON_Delete(d);
 		return rc;
 	}
-	return event_kv(tx, 0, "rule.reset", r->who, 0, d);
+	return rbd_timeline_add(tx, 0, RBD_EVENT_RULE_RESET, r->who, 0, d);
 }
 
 int rbd_ops_reset_rule(struct rbd_app *app, const char *rule, const char *who)

@@ -9,6 +9,7 @@
  * clock or anything else that makes two exports of the same records differ.
  */
 #include "export_internal.h"
+#include "runbookd/action_state.h"
 #include "runbookd/timeutil.h"
 
 #include <inttypes.h>
@@ -463,9 +464,11 @@ static void md_list_line(struct out *o, const char *label, struct strset *s)
 	put(o, "\n");
 }
 
-static bool is_state(const struct rbd_action_rec *a, const char *state)
+static bool is_state(const struct rbd_action_rec *a, enum rbd_action_state state)
 {
-	return a->state && strcmp(a->state, state) == 0;
+	enum rbd_action_state s;
+
+	return rbd_action_state_parse(&s, a->state) && s == state;
 }
 
 static void md_header(struct out *o, const struct words *w, const struct rbd_incident *inc)
@@ -709,13 +712,13 @@ static void action_display(struct rbd_buf *b, bool *is_cmd, const struct rbd_act
 static void md_approval(struct out *o, const struct words *w, const struct rbd_action_rec *a)
 {
 	if (a->decided_by && *a->decided_by) {
-		put(o, is_state(a, "rejected") ? w->rejected_by : w->approved_by);
+		put(o, is_state(a, RBD_STATE_REJECTED) ? w->rejected_by : w->approved_by);
 		put(o, " ");
 		md_text(o, a->decided_by, MD_CELL_MAX, 0);
 	} else if (!a->requires_approval) {
 		put(o, w->not_required);
 	} else {
-		put(o, is_state(a, "pending_approval") ? w->awaiting : w->not_given);
+		put(o, is_state(a, RBD_STATE_PENDING_APPROVAL) ? w->awaiting : w->not_given);
 		if (a->approvals_needed > 1)
 			putf(o, "%s%d%s", w->needed_pre, a->approvals_needed, w->needed_post);
 	}
@@ -793,7 +796,7 @@ static void md_actions(struct out *o, const struct words *w, const struct rbd_ex
 		}
 		rbd_buf_free(&cmd);
 		putf(o, "    - **%s:** %s\n", w->mode,
-		     a->dry_run || is_state(a, "dry_run") ? w->dry_run : w->real);
+		     a->dry_run || is_state(a, RBD_STATE_DRY_RUN) ? w->dry_run : w->real);
 		putf(o, "    - **%s:** ", w->approval);
 		md_approval(o, w, a);
 		putf(o, "\n    - **%s:** ", w->result);
@@ -810,16 +813,9 @@ static void md_actions(struct out *o, const struct words *w, const struct rbd_ex
 /* Actions an operator should look at after the incident. */
 static bool needs_review(const struct rbd_action_rec *a)
 {
-	static const char *const states[] = {
-		"pending_approval", "skipped", "failed", "timed_out", "interrupted",
-		"expired", "rejected",
-	};
+	enum rbd_action_state s;
 
-	for (size_t i = 0; i < sizeof(states) / sizeof(states[0]); i++) {
-		if (is_state(a, states[i]))
-			return true;
-	}
-	return false;
+	return rbd_action_state_parse(&s, a->state) && rbd_action_state_info(s)->review;
 }
 
 /* Follow-ups: operator notes (one pass over the events), actions to review, alerts
@@ -835,7 +831,7 @@ static int md_followups(struct out *o, const struct words *w, const struct rbd_e
 	while (!o->err && (rc = src->next_event(src->ctx, &ev)) > 0) {
 		cJSON *detail;
 
-		if (!ev || !ev->kind || strcmp(ev->kind, "note.added") != 0)
+		if (!ev || !ev->kind || strcmp(ev->kind, rbd_event_kind_name(RBD_EVENT_NOTE_ADDED)) != 0)
 			continue;
 		if (!header)
 			putf(o, "- **%s:**\n", w->notes);

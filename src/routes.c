@@ -4,6 +4,7 @@
  * JSON error with a snake_case code.
  */
 #include "runbookd/routes.h"
+#include "runbookd/action_state.h"
 #include "runbookd/auth.h"
 #include "runbookd/err.h"
 #include "runbookd/export.h"
@@ -345,7 +346,8 @@ static void h_alerts(struct rbd_app *app, struct rbd_request *req, struct rbd_re
 	cJSON_AddNumberToObject(o, "actions_planned", res.planned);
 	reply_json(resp, 200, o);
 	for (int i = 0; i < res.pending_approval; i++)
-		rbd_notify_action(app, res.pending_ids[i], "action.pending_approval");
+		rbd_notify_action(app, res.pending_ids[i],
+				  rbd_event_kind_name(RBD_EVENT_ACTION_PENDING_APPROVAL));
 	rbd_ingest_result_clear(&res);
 	rbd_notification_free(n);
 }
@@ -517,29 +519,17 @@ static void h_note(struct rbd_app *app, struct rbd_request *req, struct rbd_resp
 	cJSON_Delete(body);
 }
 
-static bool known_state(const char *s)
-{
-	static const char *const states[] = {
-		"planned", "pending_approval", "approved", "running", "succeeded", "failed",
-		"timed_out", "rejected", "expired", "cancelled", "skipped", "dry_run", "interrupted",
-	};
-
-	for (size_t i = 0; i < sizeof(states) / sizeof(states[0]); i++)
-		if (strcmp(s, states[i]) == 0)
-			return true;
-	return false;
-}
-
 static void h_actions(struct rbd_app *app, struct rbd_request *req, struct rbd_response *resp)
 {
 	const char *state = req->arg(req->arg_ctx, "state");
 	struct rbd_action_rec *list = NULL;
 	int64_t limit, incident;
 	size_t n = 0;
+	enum rbd_action_state known;
 	cJSON *o, *arr;
 	int rc = 0;
 
-	if (state && !known_state(state)) {
+	if (state && !rbd_action_state_parse(&known, state)) {
 		rbd_response_error(resp, 400, "invalid_input", "unknown action state");
 		return;
 	}
@@ -730,7 +720,7 @@ static void count_state(void *ctx, const char *state, int64_t n)
 
 	snprintf(labels, sizeof(labels), "state=\"%s\"", state);
 	rbd_metrics_set(app->metrics, "runbookd_actions", labels, (double)n);
-	if (strcmp(state, "pending_approval") == 0)
+	if (strcmp(state, rbd_action_state_name(RBD_STATE_PENDING_APPROVAL)) == 0)
 		rbd_metrics_set(app->metrics, "runbookd_pending_approvals", NULL, (double)n);
 }
 

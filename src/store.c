@@ -20,7 +20,6 @@
 #define ACT_COLS "id, incident_id, alert_id, rule, action, kind, state, rendered, dry_run, " \
 	"requires_approval, approvals_needed, decided_by, reason, exit_code, term_signal, " \
 	"output, result, created_at, started_at, finished_at"
-#define WAITING_STATES "('pending_approval', 'approved', 'planned')"
 
 static const char *const stmt_sql[ST_COUNT] = {
 	[ST_EVENT_ADD] = "INSERT INTO events (incident_id, ts, kind, actor, action_id, detail) "
@@ -48,22 +47,21 @@ static const char *const stmt_sql[ST_COUNT] = {
 		"?14, ?15)",
 	[ST_ACT_TRANSITION] = "UPDATE actions SET state = ?3, reason = coalesce(?4, reason), "
 		"finished_at = CASE WHEN ?5 THEN ?6 ELSE finished_at END WHERE id = ?1 AND state = ?2",
-	[ST_ACT_TRANSITION_ANY] = "UPDATE actions SET state = ?3, reason = coalesce(?4, reason), "
-		"finished_at = CASE WHEN ?5 THEN ?6 ELSE finished_at END WHERE id = ?1 AND ?2 IS NULL",
-	[ST_ACT_CANCEL_SELECT] = "SELECT id FROM actions WHERE alert_id = ?1 AND state IN "
-		WAITING_STATES " ORDER BY id",
+	/* ?2..?5: the waiting states (rbd_store_bind_states), NULL where fewer */
+	[ST_ACT_CANCEL_SELECT] = "SELECT id, state FROM actions WHERE alert_id = ?1 AND state IN "
+		"(?2, ?3, ?4, ?5) ORDER BY id",
 	[ST_ACT_GET] = "SELECT " ACT_COLS " FROM actions WHERE id = ?1",
 	[ST_APPROVAL_ADD] = "INSERT OR IGNORE INTO approvals (action_id, operator, decision, comment, ts) "
 		"VALUES (?1, ?2, ?3, ?4, ?5)",
 	[ST_APPROVAL_COUNT] = "SELECT count(*), group_concat(operator, ',') FROM (SELECT operator "
 		"FROM approvals WHERE action_id = ?1 AND decision = 'approve' ORDER BY ts, operator)",
 	[ST_ACT_DECIDED_BY] = "UPDATE actions SET decided_by = ?2 WHERE id = ?1",
-	[ST_ACT_START] = "UPDATE actions SET state = 'running', started_at = ?3 WHERE id = ?1 AND state = ?2",
+	[ST_ACT_START] = "UPDATE actions SET state = ?4, started_at = ?3 WHERE id = ?1 AND state = ?2",
 	[ST_ACT_FINISH] = "UPDATE actions SET state = ?2, exit_code = ?3, term_signal = ?4, output = ?5, "
-		"result = ?6, reason = coalesce(?7, reason), finished_at = ?8 WHERE id = ?1 AND state = 'running'",
+		"result = ?6, reason = coalesce(?7, reason), finished_at = ?8 WHERE id = ?1 AND state = ?9",
 	[ST_RULE_RUNS] = "SELECT count(*) FROM actions WHERE rule = ?1 AND started_at >= ?2",
 	[ST_RULE_FAILS] = "SELECT count(*) FROM actions WHERE rule = ?1 AND finished_at >= ?2 "
-		"AND state IN ('failed', 'timed_out')",
+		"AND state IN (?3, ?4, ?5, ?6)",     /* the failure states */
 	[ST_RULE_LAST_KEY] = "SELECT max(started_at) FROM actions WHERE rule = ?1 AND command_key = ?2 "
 		"AND started_at IS NOT NULL",
 	[ST_RULE_STATE] = "SELECT tripped_at, reset_at FROM rule_state WHERE rule = ?1",
@@ -72,11 +70,11 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_RULE_RESET] = "INSERT INTO rule_state (rule, tripped_at, reset_at, reset_by) "
 		"VALUES (?1, NULL, ?2, ?3) ON CONFLICT (rule) DO UPDATE SET tripped_at = NULL, "
 		"reset_at = ?2, reset_by = ?3",
-	[ST_RUNNING] = "SELECT count(*) FROM actions WHERE state = 'running'",
+	[ST_RUNNING] = "SELECT count(*) FROM actions WHERE state = ?1",
 	[ST_NEXT_ACTION] = "SELECT id FROM actions WHERE state = ?1 AND id > ?2 ORDER BY id LIMIT 1",
-	[ST_EXPIRED] = "SELECT id FROM actions WHERE state = 'pending_approval' AND expires_at IS NOT NULL "
+	[ST_EXPIRED] = "SELECT id FROM actions WHERE state = ?2 AND expires_at IS NOT NULL "
 		"AND expires_at <= ?1 ORDER BY id",
-	[ST_RUNNING_IDS] = "SELECT id FROM actions WHERE state = 'running' ORDER BY id",
+	[ST_RUNNING_IDS] = "SELECT id FROM actions WHERE state = ?1 ORDER BY id",
 	[ST_SETTING_SET] = "INSERT INTO settings (key, value) VALUES (?1, ?2) "
 		"ON CONFLICT (key) DO UPDATE SET value = ?2",
 	[ST_SETTING_GET] = "SELECT value FROM settings WHERE key = ?1",
@@ -287,14 +285,37 @@ static int schema_version(sqlite3 *db, int *out)
 	return 0;
 }
 
+/* 0 when no row breaks a foreign key (a migration that rebuilt a table). */
+static int foreign_keys_hold(sqlite3 *db)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(db, "PRAGMA foreign_key_check", -1, &st, NULL) != SQLITE_OK)
+		return db_error(db, SQLITE_ERROR, "foreign key check");
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc == SQLITE_ROW)
+		return rbd_err_set(RBD_EUNAVAIL, "a row breaks a foreign key");
+	return rc == SQLITE_DONE ? 0 : db_error(db, rc, "foreign key check");
+}
+
+/* Runs with foreign keys off (a migration may rebuild a referenced table: SQLite's
+ * documented procedure) and checks them before the commit. */
 static int migration_apply(sqlite3 *db, const struct rbd_migration *m)
 {
 	sqlite3_stmt *st = NULL;
-	int rc = exec_sql(db, "BEGIN IMMEDIATE");
+	int rc = exec_sql(db, "PRAGMA foreign_keys = OFF");
 
-	if (rc)
+	if (!rc)
+		rc = exec_sql(db, "BEGIN IMMEDIATE");
+	if (rc) {
+		exec_sql(db, "PRAGMA foreign_keys = ON");
 		return rc;
+	}
 	rc = exec_sql(db, m->sql);
+	if (!rc)
+		rc = foreign_keys_hold(db);
 	if (rc) {
 		rc = rbd_err_set(RBD_EUNAVAIL, "migration %04d_%s: %s", m->version, m->name,
 				 rbd_err_msg());
@@ -313,10 +334,15 @@ static int migration_apply(sqlite3 *db, const struct rbd_migration *m)
 		goto fail;
 	}
 	sqlite3_finalize(st);
-	return exec_sql(db, "COMMIT");
+	rc = exec_sql(db, "COMMIT");
+	if (rc)
+		exec_sql(db, "ROLLBACK");
+	exec_sql(db, "PRAGMA foreign_keys = ON");
+	return rc;
 fail:
 	sqlite3_finalize(st);
 	exec_sql(db, "ROLLBACK");
+	exec_sql(db, "PRAGMA foreign_keys = ON");
 	return rc;
 }
 

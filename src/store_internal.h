@@ -18,7 +18,7 @@
 enum stmt_id {
 	ST_EVENT_ADD, ST_INC_OPEN, ST_INC_LATEST, ST_INC_CREATE, ST_INC_RESOLVE, ST_INC_UNRESOLVED,
 	ST_NOTIF_ADD, ST_EP_GET, ST_EP_INSERT, ST_EP_TOUCH, ST_EP_RESOLVE, ST_EP_FIRING,
-	ST_ACT_INSERT, ST_ACT_TRANSITION, ST_ACT_TRANSITION_ANY, ST_ACT_CANCEL_SELECT, ST_ACT_GET,
+	ST_ACT_INSERT, ST_ACT_TRANSITION, ST_ACT_CANCEL_SELECT, ST_ACT_GET,
 	ST_APPROVAL_ADD, ST_APPROVAL_COUNT, ST_ACT_DECIDED_BY, ST_ACT_START, ST_ACT_FINISH,
 	ST_RULE_RUNS, ST_RULE_FAILS, ST_RULE_LAST_KEY, ST_RULE_STATE, ST_RULE_TRIP, ST_RULE_RESET,
 	ST_RUNNING, ST_NEXT_ACTION, ST_EXPIRED, ST_RUNNING_IDS, ST_SETTING_SET, ST_SETTING_GET,
@@ -86,6 +86,9 @@ sqlite3_stmt *rbd_store_stmt(struct conn *c, enum stmt_id id);
 int rbd_store_db_error(sqlite3 *db, int rc, const char *what);
 void rbd_store_bind_text(sqlite3_stmt *st, int i, const char *v);
 void rbd_store_bind_ms(sqlite3_stmt *st, int i, int64_t ms);
+/* Binds the names of the states whose bool field at offset flag (offsetof(struct
+ * rbd_action_state_info, ...)) is true to slots parameters from first; NULL for the rest. */
+void rbd_store_bind_states(sqlite3_stmt *st, int first, int slots, size_t flag);
 int rbd_store_step_done(struct conn *c, sqlite3_stmt *st, const char *what);
 int rbd_store_step_int(struct conn *c, sqlite3_stmt *st, int64_t *out, const char *what);
 int rbd_store_step_ids(struct conn *c, sqlite3_stmt *st, int64_t **out, size_t *out_n);

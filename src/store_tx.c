@@ -8,6 +8,7 @@
 #include "runbookd/log.h"
 #include "runbookd/timeutil.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -194,7 +195,9 @@ int rbd_tx_action_insert(struct rbd_tx *tx, int64_t *out_id, const struct rbd_ac
 	bind_text(st, 4, a->on_status);
 	bind_text(st, 5, a->action);
 	bind_text(st, 6, a->kind);
-	bind_text(st, 7, a->state);
+	if (!rbd_action_state_info(a->state))
+		return rbd_err_set(RBD_EINVAL, "unknown action state %d", (int)a->state);
+	bind_text(st, 7, rbd_action_state_name(a->state));
 	bind_text(st, 8, a->rendered_json);
 	bind_text(st, 9, a->command_key);
 	sqlite3_bind_int(st, 10, a->dry_run);
@@ -208,57 +211,83 @@ int rbd_tx_action_insert(struct rbd_tx *tx, int64_t *out_id, const struct rbd_ac
 	return rc;
 }
 
-static bool is_terminal(const char *state)
+void rbd_store_bind_states(sqlite3_stmt *st, int first, int slots, size_t flag)
 {
-	static const char *const terminal[] = {
-		"succeeded", "failed", "timed_out", "rejected", "expired", "cancelled", "skipped",
-		"dry_run", "interrupted",
-	};
+	int i = 0;
 
-	for (size_t i = 0; i < sizeof(terminal) / sizeof(terminal[0]); i++)
-		if (strcmp(state, terminal[i]) == 0)
-			return true;
-	return false;
+	for (unsigned s = 0; s < RBD_STATE_COUNT; s++) {
+		const struct rbd_action_state_info *info = rbd_action_state_info(s);
+
+		if (*(const bool *)((const char *)info + flag) && i < slots)
+			bind_text(st, first + i++, info->name);
+	}
+	for (; i < slots; i++)
+		sqlite3_bind_null(st, first + i);
 }
 
-int rbd_tx_action_transition(struct rbd_tx *tx, int64_t id, const char *from, const char *to,
-			     const char *reason, int64_t now_ms)
+static int check_transition(int64_t id, enum rbd_action_state from, enum rbd_action_state to)
 {
-	int rc;
+	if (!rbd_action_state_can(from, to))
+		return rbd_err_set(RBD_EINVAL, "action %lld: %s -> %s is not a legal transition",
+				   (long long)id, rbd_action_state_name(from),
+				   rbd_action_state_name(to));
+	return 0;
+}
 
-	TX_STMT(st, tx, from ? ST_ACT_TRANSITION : ST_ACT_TRANSITION_ANY);
+int rbd_tx_action_transition(struct rbd_tx *tx, int64_t id, enum rbd_action_state from,
+			     enum rbd_action_state to, const char *reason, int64_t now_ms)
+{
+	int rc = check_transition(id, from, to);
+
+	if (rc)
+		return rc;
+	TX_STMT(st, tx, ST_ACT_TRANSITION);
 	sqlite3_bind_int64(st, 1, id);
-	bind_text(st, 2, from);
-	bind_text(st, 3, to);
+	bind_text(st, 2, rbd_action_state_name(from));
+	bind_text(st, 3, rbd_action_state_name(to));
 	bind_text(st, 4, reason);
-	sqlite3_bind_int(st, 5, is_terminal(to));
+	sqlite3_bind_int(st, 5, rbd_action_state_info(to)->terminal);
 	sqlite3_bind_int64(st, 6, now_ms);
 	rc = step_done(tx->c, st, "action transition");
 	if (!rc && sqlite3_changes(tx->c->db) != 1)
 		return rbd_err_set(RBD_ECONFLICT, "action %lld is not %s", (long long)id,
-				   from ? from : "there");
+				   rbd_action_state_name(from));
 	return rc;
 }
 
 int rbd_tx_actions_cancel_for_alert(struct rbd_tx *tx, int64_t **out, size_t *out_n,
 				    int64_t alert_id, int64_t now_ms)
 {
-	int64_t *ids = NULL;
+	struct waiting { int64_t id; enum rbd_action_state state; } *w = NULL;
+	int64_t *ids;
 	size_t n = 0;
-	int rc;
+	int rc, step;
 
 	*out = NULL;
 	*out_n = 0;
 	TX_STMT(st, tx, ST_ACT_CANCEL_SELECT);
 	sqlite3_bind_int64(st, 1, alert_id);
-	rc = step_ids(tx->c, st, &ids, &n);
+	rbd_store_bind_states(st, 2, 4, offsetof(struct rbd_action_state_info, waiting));
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		w = rbd_realloc(w, (n + 1) * sizeof(*w));
+		w[n].id = sqlite3_column_int64(st, 0);
+		if (!rbd_action_state_parse(&w[n].state, (const char *)sqlite3_column_text(st, 1)))
+			continue;
+		n++;
+	}
+	sqlite3_reset(st);
+	rc = step == SQLITE_DONE ? 0 : db_error(tx->c->db, step, "waiting actions");
 	for (size_t i = 0; !rc && i < n; i++)
-		rc = rbd_tx_action_transition(tx, ids[i], NULL, "cancelled", "the alert resolved",
-					      now_ms);
+		rc = rbd_tx_action_transition(tx, w[i].id, w[i].state, RBD_STATE_CANCELLED,
+					      "the alert resolved", now_ms);
 	if (rc) {
-		free(ids);
+		free(w);
 		return rc;
 	}
+	ids = rbd_calloc(n + 1, sizeof(*ids));
+	for (size_t i = 0; i < n; i++)
+		ids[i] = w[i].id;
+	free(w);
 	*out = ids;
 	*out_n = n;
 	return 0;
@@ -383,29 +412,36 @@ int rbd_tx_incident_exists(struct rbd_tx *tx, bool *out, int64_t id)
 	return rc;
 }
 
-int rbd_tx_action_start(struct rbd_tx *tx, int64_t id, const char *from, int64_t now_ms)
+int rbd_tx_action_start(struct rbd_tx *tx, int64_t id, enum rbd_action_state from,
+			int64_t now_ms)
 {
-	int rc;
+	int rc = check_transition(id, from, RBD_STATE_RUNNING);
 
+	if (rc)
+		return rc;
 	TX_STMT(st, tx, ST_ACT_START);
 	sqlite3_bind_int64(st, 1, id);
-	bind_text(st, 2, from);
+	bind_text(st, 2, rbd_action_state_name(from));
 	sqlite3_bind_int64(st, 3, now_ms);
+	bind_text(st, 4, rbd_action_state_name(RBD_STATE_RUNNING));
 	rc = step_done(tx->c, st, "start action");
 	if (!rc && sqlite3_changes(tx->c->db) != 1)
-		return rbd_err_set(RBD_ECONFLICT, "action %lld is not %s", (long long)id, from);
+		return rbd_err_set(RBD_ECONFLICT, "action %lld is not %s", (long long)id,
+				   rbd_action_state_name(from));
 	return rc;
 }
 
-int rbd_tx_action_finish(struct rbd_tx *tx, int64_t id, const char *state, bool has_exit,
+int rbd_tx_action_finish(struct rbd_tx *tx, int64_t id, enum rbd_action_state state, bool has_exit,
 			 int exit_code, int term_signal, const char *output, const char *result,
 			 const char *reason, int64_t now_ms)
 {
-	int rc;
+	int rc = check_transition(id, RBD_STATE_RUNNING, state);
 
+	if (rc)
+		return rc;
 	TX_STMT(st, tx, ST_ACT_FINISH);
 	sqlite3_bind_int64(st, 1, id);
-	bind_text(st, 2, state);
+	bind_text(st, 2, rbd_action_state_name(state));
 	if (has_exit)
 		sqlite3_bind_int(st, 3, exit_code);
 	else
@@ -415,6 +451,7 @@ int rbd_tx_action_finish(struct rbd_tx *tx, int64_t id, const char *state, bool 
 	bind_text(st, 6, result);
 	bind_text(st, 7, reason);
 	sqlite3_bind_int64(st, 8, now_ms);
+	bind_text(st, 9, rbd_action_state_name(RBD_STATE_RUNNING));
 	rc = step_done(tx->c, st, "finish action");
 	if (!rc && sqlite3_changes(tx->c->db) != 1)
 		return rbd_err_set(RBD_ECONFLICT, "action %lld is not running", (long long)id);
@@ -461,6 +498,7 @@ int rule_counts(struct conn *c, struct rbd_rule_counts *out, const char *rule,
 		return RBD_EUNAVAIL;
 	bind_text(st, 1, rule);
 	sqlite3_bind_int64(st, 2, reset > since ? reset : since);
+	rbd_store_bind_states(st, 3, 4, offsetof(struct rbd_action_state_info, failure));
 	if ((rc = step_int(c, st, &v, "count failures")))
 		return rc;
 	out->failures_window = (int)v;
@@ -474,6 +512,7 @@ int rule_counts(struct conn *c, struct rbd_rule_counts *out, const char *rule,
 	}
 	if (!(st = stmt(c, ST_RUNNING)))
 		return RBD_EUNAVAIL;
+	bind_text(st, 1, rbd_action_state_name(RBD_STATE_RUNNING));
 	if ((rc = step_int(c, st, &v, "count running")))
 		return rc;
 	out->running = (int)v;
@@ -503,10 +542,11 @@ int rbd_tx_rule_reset(struct rbd_tx *tx, const char *rule, const char *who, int6
 	return step_done(tx->c, st, "reset rule");
 }
 
-int rbd_tx_next_action(struct rbd_tx *tx, int64_t *out_id, const char *state, int64_t after_id)
+int rbd_tx_next_action(struct rbd_tx *tx, int64_t *out_id, enum rbd_action_state state,
+		       int64_t after_id)
 {
 	TX_STMT(st, tx, ST_NEXT_ACTION);
-	bind_text(st, 1, state);
+	bind_text(st, 1, rbd_action_state_name(state));
 	sqlite3_bind_int64(st, 2, after_id);
 	return step_int(tx->c, st, out_id, "next action");
 }
@@ -515,6 +555,7 @@ int rbd_tx_expired_approvals(struct rbd_tx *tx, int64_t **out, size_t *out_n, in
 {
 	TX_STMT(st, tx, ST_EXPIRED);
 	sqlite3_bind_int64(st, 1, now_ms);
+	bind_text(st, 2, rbd_action_state_name(RBD_STATE_PENDING_APPROVAL));
 	return step_ids(tx->c, st, out, out_n);
 }
 
@@ -523,9 +564,10 @@ int rbd_tx_interrupt_running(struct rbd_tx *tx, int64_t **out, size_t *out_n, in
 	int rc;
 
 	TX_STMT(st, tx, ST_RUNNING_IDS);
+	bind_text(st, 1, rbd_action_state_name(RBD_STATE_RUNNING));
 	rc = step_ids(tx->c, st, out, out_n);
 	for (size_t i = 0; !rc && i < *out_n; i++)
-		rc = rbd_tx_action_transition(tx, (*out)[i], "running", "interrupted",
+		rc = rbd_tx_action_transition(tx, (*out)[i], RBD_STATE_RUNNING, RBD_STATE_INTERRUPTED,
 					      "runbookd stopped while it was running; not re-run",
 					      now_ms);
 	return rc;

@@ -37,12 +37,13 @@ enum rbd_gate rbd_gate_limits(const struct rbd_rule *rule, const struct rbd_rule
 
 /*
  * The state a new plan starts in: skipped (refused or a limit), dry_run, pending_approval
- * or planned; *out_gate says which gate decided. render_rc is rbd_action_render's result.
+ * or planned; *out_gate says which gate decided. refused is the rendering's refusal
+ * (rbd_action_render's message), NULL when it rendered.
  */
-const char *rbd_plan_state(enum rbd_gate *out_gate, const struct rbd_config *cfg,
-			   const struct rbd_rule *rule, int render_rc,
-			   const struct rbd_rule_counts *counts, int64_t now_ms,
-			   char *reason, size_t reason_len);
+enum rbd_action_state rbd_plan_state(enum rbd_gate *out_gate, const struct rbd_config *cfg,
+				     const struct rbd_rule *rule, const char *refused,
+				     const struct rbd_rule_counts *counts, int64_t now_ms,
+				     char *reason, size_t reason_len);
 
 /* May an action start now? PASS, PAUSED or CONCURRENCY (wait), or a limit (skip). */
 enum rbd_gate rbd_gate_start(const struct rbd_config *cfg, const struct rbd_rule *rule,

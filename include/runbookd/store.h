@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "runbookd/action_state.h"
 #include "runbookd/model.h"
 
 struct rbd_store;
@@ -103,7 +104,7 @@ struct rbd_action_new {
 	const char *on_status;
 	const char *action;
 	const char *kind;
-	const char *state;
+	enum rbd_action_state state;  /* an initial state */
 	const char *rendered_json;    /* may be NULL (refused) */
 	const char *command_key;      /* may be NULL */
 	bool dry_run;
@@ -115,10 +116,11 @@ struct rbd_action_new {
 };
 /* Inserts unless (rule, alert, on_status) exists: *out_id is then 0. */
 int rbd_tx_action_insert(struct rbd_tx *tx, int64_t *out_id, const struct rbd_action_new *a);
-/* Moves an action from state `from` (NULL: any) to `to`, setting reason when not NULL.
- * RBD_ECONFLICT when the action is not in `from`. */
-int rbd_tx_action_transition(struct rbd_tx *tx, int64_t id, const char *from, const char *to,
-			     const char *reason, int64_t now_ms);
+/* Moves an action from state `from` to `to`, setting reason when not NULL.
+ * RBD_EINVAL when the action state table does not allow from -> to; RBD_ECONFLICT when
+ * the action is not in `from`. */
+int rbd_tx_action_transition(struct rbd_tx *tx, int64_t id, enum rbd_action_state from,
+			     enum rbd_action_state to, const char *reason, int64_t now_ms);
 /* Cancels every waiting action (pending_approval, approved, planned) of an alert; writes
  * the ids cancelled to *out (caller frees). */
 int rbd_tx_actions_cancel_for_alert(struct rbd_tx *tx, int64_t **out, size_t *out_n,
@@ -136,9 +138,10 @@ int rbd_tx_action_set_decided_by(struct rbd_tx *tx, int64_t id, const char *who)
 int rbd_tx_approvers(struct rbd_tx *tx, int64_t id);
 int rbd_tx_incident_exists(struct rbd_tx *tx, bool *out, int64_t id);
 /* Marks running (started_at = now). RBD_ECONFLICT unless in state from. */
-int rbd_tx_action_start(struct rbd_tx *tx, int64_t id, const char *from, int64_t now_ms);
-/* Records the end of a run. */
-int rbd_tx_action_finish(struct rbd_tx *tx, int64_t id, const char *state, bool has_exit,
+int rbd_tx_action_start(struct rbd_tx *tx, int64_t id, enum rbd_action_state from,
+			int64_t now_ms);
+/* Records the end of a run: state is where a running action may go. */
+int rbd_tx_action_finish(struct rbd_tx *tx, int64_t id, enum rbd_action_state state, bool has_exit,
 			 int exit_code, int term_signal, const char *output, const char *result,
 			 const char *reason, int64_t now_ms);
 
@@ -155,8 +158,9 @@ int rbd_tx_rule_counts(struct rbd_tx *tx, struct rbd_rule_counts *out, const cha
 int rbd_tx_rule_trip(struct rbd_tx *tx, const char *rule, int64_t now_ms);
 int rbd_tx_rule_reset(struct rbd_tx *tx, const char *rule, const char *who, int64_t now_ms);
 
-/* Next action in one of the given states (ordered by id) after after_id, 0 when none. */
-int rbd_tx_next_action(struct rbd_tx *tx, int64_t *out_id, const char *state, int64_t after_id);
+/* Next action in the given state (ordered by id) after after_id, 0 when none. */
+int rbd_tx_next_action(struct rbd_tx *tx, int64_t *out_id, enum rbd_action_state state,
+		       int64_t after_id);
 /* Pending approvals whose expires_at passed (caller frees). */
 int rbd_tx_expired_approvals(struct rbd_tx *tx, int64_t **out, size_t *out_n, int64_t now_ms);
 /* Marks every running action interrupted (start-up recovery); *out_n how many. */

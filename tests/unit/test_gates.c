@@ -239,6 +239,7 @@ static void test_gates__plan_state_table(void)
 		struct rbd_rule_counts k = counts_none();
 		enum rbd_gate g = (enum rbd_gate)-1;
 		char reason[256];
+		enum rbd_action_state st;
 		const char *state;
 
 		r.dry_run = row->rule_dry_run;
@@ -252,7 +253,10 @@ static void test_gates__plan_state_table(void)
 		if (row->render_rc)
 			rbd_err_set(row->render_rc, "param service: value \"x;rm\" not in one_of");
 		memset(reason, 'X', sizeof(reason));
-		state = rbd_plan_state(&g, &cfg, &r, row->render_rc, &k, NOW, reason, sizeof(reason));
+		st = rbd_plan_state(&g, &cfg, &r, row->render_rc ? rbd_err_msg() : NULL, &k, NOW,
+				    reason, sizeof(reason));
+		state = rbd_action_state_name(st);
+		CHECK(rbd_action_state_info(st) && rbd_action_state_info(st)->initial);
 		if (!state || strcmp(state, row->want_state) != 0 || g != row->want_gate) {
 			fprintf(stderr, "  %s: got %s/%s, expected %s/%s\n", row->what,
 				state ? state : "(null)", rbd_gate_name(g), row->want_state,
@@ -278,8 +282,8 @@ static void test_gates__plan_quorum_reason(void)
 
 	r.approval = true;
 	r.approvals = 2;
-	CHECK_STR(rbd_plan_state(&g, &cfg, &r, 0, NULL, NOW, reason, sizeof(reason)),
-		  "pending_approval");
+	CHECK_INT(rbd_plan_state(&g, &cfg, &r, NULL, NULL, NOW, reason, sizeof(reason)),
+		  RBD_STATE_PENDING_APPROVAL);
 	CHECK_INT(g, RBD_GATE_APPROVAL);
 	CHECK(strstr(reason, "2 operator approvals") != NULL);
 }

@@ -116,7 +116,7 @@ static int64_t mk_alert(struct rbd_tx *tx, int64_t incident, const char *fp, int
 }
 
 static int64_t mk_action(struct rbd_tx *tx, int64_t incident, int64_t alert, const char *rule,
-			 const char *on, const char *state, const char *key)
+			 const char *on, enum rbd_action_state state, const char *key)
 {
 	struct rbd_action_new a = {
 		.incident_id = incident, .alert_id = alert, .rule = rule, .on_status = on,
@@ -686,15 +686,15 @@ static int job_action_unique(struct rbd_tx *tx, void *arg)
 
 	x->incident = mk_incident(tx, "g-act", T);
 	x->alert = mk_alert(tx, x->incident, "fp-act", 10);
-	x->a = mk_action(tx, x->incident, x->alert, "r1", "firing", "planned", "k");
+	x->a = mk_action(tx, x->incident, x->alert, "r1", "firing", RBD_STATE_PLANNED, "k");
 	CHECK(x->a > 0);
-	id = mk_action(tx, x->incident, x->alert, "r1", "firing", "dry_run", "k2");
+	id = mk_action(tx, x->incident, x->alert, "r1", "firing", RBD_STATE_DRY_RUN, "k2");
 	CHECK_INT(id, 0);                                  /* same (rule, alert, on_status) */
-	x->b = mk_action(tx, x->incident, x->alert, "r1", "resolved", "planned", "k");
+	x->b = mk_action(tx, x->incident, x->alert, "r1", "resolved", RBD_STATE_PLANNED, "k");
 	CHECK(x->b > 0 && x->b != x->a);
-	x->c = mk_action(tx, x->incident, x->alert, "r2", "firing", "planned", "k");
+	x->c = mk_action(tx, x->incident, x->alert, "r2", "firing", RBD_STATE_PLANNED, "k");
 	CHECK(x->c > 0 && x->c != x->a && x->c != x->b);
-	id = mk_action(tx, x->incident, x->alert, "r2", "firing", "planned", "k");
+	id = mk_action(tx, x->incident, x->alert, "r2", "firing", RBD_STATE_PLANNED, "k");
 	CHECK_INT(id, 0);
 	return 0;
 }
@@ -734,26 +734,27 @@ static int job_transitions(struct rbd_tx *tx, void *arg)
 	x->incident = mk_incident(tx, "g-tr", T);
 	x->alert = mk_alert(tx, x->incident, "fp-tr", 10);
 	a2 = mk_alert(tx, x->incident, "fp-tr2", 10);
-	x->a = mk_action(tx, x->incident, x->alert, "r", "firing", "pending_approval", "k");
+	x->a = mk_action(tx, x->incident, x->alert, "r", "firing", RBD_STATE_PENDING_APPROVAL, "k");
 
-	CHECK_INT(rbd_tx_action_transition(tx, x->a, "planned", "running", NULL, T), RBD_ECONFLICT);
-	CHECK_INT(rbd_tx_action_start(tx, x->a, "approved", T), RBD_ECONFLICT);
-	CHECK_INT(rbd_tx_action_finish(tx, x->a, "succeeded", true, 0, 0, "", NULL, NULL, T),
+	CHECK_INT(rbd_tx_action_transition(tx, x->a, RBD_STATE_PLANNED, RBD_STATE_RUNNING, NULL, T), RBD_ECONFLICT);
+	CHECK_INT(rbd_tx_action_start(tx, x->a, RBD_STATE_APPROVED, T), RBD_ECONFLICT);
+	CHECK_INT(rbd_tx_action_finish(tx, x->a, RBD_STATE_SUCCEEDED, true, 0, 0, "", NULL, NULL, T),
 		  RBD_ECONFLICT);
-	CHECK_INT(rbd_tx_action_transition(tx, x->a, "pending_approval", "approved", NULL, T + 1), 0);
+	CHECK_INT(rbd_tx_action_transition(tx, x->a, RBD_STATE_PENDING_APPROVAL, RBD_STATE_APPROVED, NULL, T + 1), 0);
 	/* The single transition pending -> approved: a replayed approval conflicts. */
-	CHECK_INT(rbd_tx_action_transition(tx, x->a, "pending_approval", "approved", NULL, T + 2),
+	CHECK_INT(rbd_tx_action_transition(tx, x->a, RBD_STATE_PENDING_APPROVAL, RBD_STATE_APPROVED, NULL, T + 2),
 		  RBD_ECONFLICT);
 	CHECK_INT(rbd_tx_action_get(tx, &r, x->a), 0);
 	CHECK_STR(r.state, "approved");
 	CHECK_INT(r.finished_ms, 0);                       /* not terminal */
 	rbd_action_rec_clear(&r);
-	CHECK_INT(rbd_tx_action_start(tx, x->a, "pending_approval", T + 3), RBD_ECONFLICT);
-	CHECK_INT(rbd_tx_action_start(tx, x->a, "approved", T + 3), 0);
-	CHECK_INT(rbd_tx_action_start(tx, x->a, "approved", T + 4), RBD_ECONFLICT);   /* once */
-	CHECK_INT(rbd_tx_action_finish(tx, x->a, "failed", true, 3, 0, "out", "res", "exit 3", T + 9),
+	/* pending_approval -> running is not a transition at all (refused before the row). */
+	CHECK_INT(rbd_tx_action_start(tx, x->a, RBD_STATE_PENDING_APPROVAL, T + 3), RBD_EINVAL);
+	CHECK_INT(rbd_tx_action_start(tx, x->a, RBD_STATE_APPROVED, T + 3), 0);
+	CHECK_INT(rbd_tx_action_start(tx, x->a, RBD_STATE_APPROVED, T + 4), RBD_ECONFLICT);   /* once */
+	CHECK_INT(rbd_tx_action_finish(tx, x->a, RBD_STATE_FAILED, true, 3, 0, "out", "res", "exit 3", T + 9),
 		  0);
-	CHECK_INT(rbd_tx_action_finish(tx, x->a, "succeeded", true, 0, 0, "", NULL, NULL, T + 10),
+	CHECK_INT(rbd_tx_action_finish(tx, x->a, RBD_STATE_SUCCEEDED, true, 0, 0, "", NULL, NULL, T + 10),
 		  RBD_ECONFLICT);
 	CHECK_INT(rbd_tx_action_get(tx, &r, x->a), 0);
 	CHECK_STR(r.state, "failed");
@@ -765,12 +766,12 @@ static int job_transitions(struct rbd_tx *tx, void *arg)
 	CHECK_INT(r.started_ms, T + 3);
 	CHECK_INT(r.finished_ms, T + 9);
 	rbd_action_rec_clear(&r);
-	CHECK_INT(rbd_tx_action_transition(tx, 987654, "planned", "cancelled", NULL, T),
+	CHECK_INT(rbd_tx_action_transition(tx, 987654, RBD_STATE_PLANNED, RBD_STATE_CANCELLED, NULL, T),
 		  RBD_ECONFLICT);
 
 	/* A terminal state stamps finished_at and keeps the reason given. */
-	x->b = mk_action(tx, x->incident, a2, "r", "firing", "planned", "k");
-	CHECK_INT(rbd_tx_action_transition(tx, x->b, "planned", "cancelled", "why", T + 20), 0);
+	x->b = mk_action(tx, x->incident, a2, "r", "firing", RBD_STATE_PLANNED, "k");
+	CHECK_INT(rbd_tx_action_transition(tx, x->b, RBD_STATE_PLANNED, RBD_STATE_CANCELLED, "why", T + 20), 0);
 	CHECK_INT(rbd_tx_action_get(tx, &r, x->b), 0);
 	CHECK_STR(r.state, "cancelled");
 	CHECK_STR(r.reason, "why");
@@ -800,7 +801,7 @@ static int job_failed_transition_rolls_back(struct rbd_tx *tx, void *arg)
 	if (!rc)
 		rc = rbd_tx_action_set_decided_by(tx, id, "alice");
 	if (!rc)
-		rc = rbd_tx_action_transition(tx, id, "pending_approval", "approved", NULL, T);
+		rc = rbd_tx_action_transition(tx, id, RBD_STATE_PENDING_APPROVAL, RBD_STATE_APPROVED, NULL, T);
 	return rc;
 }
 
@@ -839,10 +840,13 @@ static int job_cancel_for_alert(struct rbd_tx *tx, void *arg)
 	char rule[8];
 
 	for (int i = 0; i < 6; i++) {
+		enum rbd_action_state st;
+
+		CHECK(rbd_action_state_parse(&st, states[i]));
 		snprintf(rule, sizeof(rule), "r%d", i);
-		ids[i] = mk_action(tx, inc, alert, rule, "firing", states[i], rule);
+		ids[i] = mk_action(tx, inc, alert, rule, "firing", st, rule);
 	}
-	oid = mk_action(tx, inc, other, "r0", "firing", "pending_approval", "x");
+	oid = mk_action(tx, inc, other, "r0", "firing", RBD_STATE_PENDING_APPROVAL, "x");
 	CHECK_INT(rbd_tx_actions_cancel_for_alert(tx, &out, &n, alert, T + 100), 0);
 	CHECK_INT(n, 3);
 	if (n == 3)
@@ -881,7 +885,7 @@ static void test_store__cancel_waiting_actions_of_an_alert(void)
 static int job_approvals(struct rbd_tx *tx, void *arg)
 {
 	int64_t inc = mk_incident(tx, "g-appr", T), alert = mk_alert(tx, inc, "fp-a", 1);
-	int64_t id = mk_action(tx, inc, alert, "r", "firing", "pending_approval", "k");
+	int64_t id = mk_action(tx, inc, alert, "r", "firing", RBD_STATE_PENDING_APPROVAL, "k");
 	struct rbd_action_rec r;
 	int n = -1;
 
@@ -924,16 +928,16 @@ static int job_rule_counts_setup(struct rbd_tx *tx, void *arg)
 	static const struct {
 		const char *rule, *key;
 		int64_t started_ago;         /* 0: never started */
-		const char *final;           /* NULL: still running */
+		enum rbd_action_state final; /* RUNNING: still running */
 		int64_t finished_ago;
 	} rows[] = {
-		{ "R", "K1", 2 * HOUR, "succeeded", 2 * HOUR - 1000 },   /* outside the hour */
-		{ "R", "K1", 30 * MIN, "failed", 29 * MIN },
-		{ "R", "K2", 20 * MIN, "timed_out", 19 * MIN },
-		{ "R", "K1", 10 * MIN, NULL, 0 },
-		{ "OTHER", "K1", 5 * MIN, NULL, 0 },
-		{ "R", "K1", 0, NULL, 0 },
-		{ "R", "K3", 90 * MIN, "failed", 50 * MIN },            /* started outside, failed inside */
+		{ "R", "K1", 2 * HOUR, RBD_STATE_SUCCEEDED, 2 * HOUR - 1000 },   /* outside the hour */
+		{ "R", "K1", 30 * MIN, RBD_STATE_FAILED, 29 * MIN },
+		{ "R", "K2", 20 * MIN, RBD_STATE_TIMED_OUT, 19 * MIN },
+		{ "R", "K1", 10 * MIN, RBD_STATE_RUNNING, 0 },
+		{ "OTHER", "K1", 5 * MIN, RBD_STATE_RUNNING, 0 },
+		{ "R", "K1", 0, RBD_STATE_RUNNING, 0 },
+		{ "R", "K3", 90 * MIN, RBD_STATE_FAILED, 50 * MIN },            /* started outside, failed inside */
 	};
 	int64_t inc = mk_incident(tx, "g-rc", T - 3 * HOUR);
 
@@ -943,11 +947,11 @@ static int job_rule_counts_setup(struct rbd_tx *tx, void *arg)
 
 		snprintf(fp, sizeof(fp), "fp-rc-%zu", i);
 		alert = mk_alert(tx, inc, fp, 1);
-		id = mk_action(tx, inc, alert, rows[i].rule, "firing", "planned", rows[i].key);
+		id = mk_action(tx, inc, alert, rows[i].rule, "firing", RBD_STATE_PLANNED, rows[i].key);
 		if (!rows[i].started_ago)
 			continue;
-		CHECK_INT(rbd_tx_action_start(tx, id, "planned", T - rows[i].started_ago), 0);
-		if (rows[i].final)
+		CHECK_INT(rbd_tx_action_start(tx, id, RBD_STATE_PLANNED, T - rows[i].started_ago), 0);
+		if (rows[i].final != RBD_STATE_RUNNING)
 			CHECK_INT(rbd_tx_action_finish(tx, id, rows[i].final, true, 1, 0, NULL, NULL,
 						       NULL, T - rows[i].finished_ago), 0);
 	}
@@ -1028,7 +1032,7 @@ static int job_next_and_expired(struct rbd_tx *tx, void *arg)
 	size_t n = 0;
 	struct rbd_action_new a = {
 		.incident_id = inc, .rule = "r", .on_status = "firing", .action = "x", .kind = "run",
-		.state = "pending_approval", .requires_approval = true, .approvals_needed = 1,
+		.state = RBD_STATE_PENDING_APPROVAL, .requires_approval = true, .approvals_needed = 1,
 		.now_ms = T,
 	};
 
@@ -1037,15 +1041,15 @@ static int job_next_and_expired(struct rbd_tx *tx, void *arg)
 
 		snprintf(fp, sizeof(fp), "n%d", i);
 		a.alert_id = mk_alert(tx, inc, fp, 1);
-		a.state = (i % 2) ? "planned" : "pending_approval";
+		a.state = (i % 2) ? RBD_STATE_PLANNED : RBD_STATE_PENDING_APPROVAL;
 		a.expires_at = (i == 0) ? T + MIN : (i == 2) ? T + 2 * MIN : 0;
 		CHECK_INT(rbd_tx_action_insert(tx, &x->ids[i], &a), 0);
 	}
-	CHECK_INT(rbd_tx_next_action(tx, &id, "planned", 0), 0);
+	CHECK_INT(rbd_tx_next_action(tx, &id, RBD_STATE_PLANNED, 0), 0);
 	CHECK_INT(id, x->ids[1]);
-	CHECK_INT(rbd_tx_next_action(tx, &id, "planned", x->ids[1]), 0);
+	CHECK_INT(rbd_tx_next_action(tx, &id, RBD_STATE_PLANNED, x->ids[1]), 0);
 	CHECK_INT(id, x->ids[3]);
-	CHECK_INT(rbd_tx_next_action(tx, &id, "planned", x->ids[3]), 0);
+	CHECK_INT(rbd_tx_next_action(tx, &id, RBD_STATE_PLANNED, x->ids[3]), 0);
 	CHECK_INT(id, 0);
 	CHECK_INT(rbd_tx_expired_approvals(tx, &out, &n, T + MIN - 1), 0);
 	CHECK_INT(n, 0);
@@ -1059,7 +1063,7 @@ static int job_next_and_expired(struct rbd_tx *tx, void *arg)
 	CHECK_INT(n, 2);
 	free(out);
 	/* Start-up recovery: running actions become interrupted, never re-run. */
-	CHECK_INT(rbd_tx_action_start(tx, x->ids[1], "planned", T), 0);
+	CHECK_INT(rbd_tx_action_start(tx, x->ids[1], RBD_STATE_PLANNED, T), 0);
 	CHECK_INT(rbd_tx_interrupt_running(tx, &out, &n, T + 5), 0);
 	CHECK_INT(n, 1);
 	if (n == 1)
@@ -1282,6 +1286,133 @@ static void test_store__incidents_limit_checked(void)
 	close_and_remove(s, &t);
 }
 
+/* ---- the action state table is enforced ---- */
+
+static int job_illegal_transitions(struct rbd_tx *tx, void *arg)
+{
+	struct act_ids *x = arg;
+	struct rbd_action_rec r;
+
+	x->incident = mk_incident(tx, "g-illegal", T);
+	x->alert = mk_alert(tx, x->incident, "fp-illegal", 10);
+	x->a = mk_action(tx, x->incident, x->alert, "r", "firing", RBD_STATE_PLANNED, "k");
+	CHECK_INT(rbd_tx_action_start(tx, x->a, RBD_STATE_PLANNED, T), 0);
+	CHECK_INT(rbd_tx_action_finish(tx, x->a, RBD_STATE_SUCCEEDED, true, 0, 0, "", NULL, NULL,
+				       T + 1), 0);
+	/* Out of a terminal state: refused whatever the row holds. */
+	CHECK_INT(rbd_tx_action_transition(tx, x->a, RBD_STATE_SUCCEEDED, RBD_STATE_PLANNED, NULL,
+					   T + 2), RBD_EINVAL);
+	CHECK(strstr(rbd_err_msg(), "succeeded -> planned") != NULL);
+	CHECK_INT(rbd_tx_action_transition(tx, x->a, RBD_STATE_SUCCEEDED, RBD_STATE_FAILED, NULL,
+					   T + 2), RBD_EINVAL);
+	/* Skipping a step: pending_approval never runs without an approval. */
+	CHECK_INT(rbd_tx_action_transition(tx, x->a, RBD_STATE_PENDING_APPROVAL, RBD_STATE_RUNNING,
+					   NULL, T + 2), RBD_EINVAL);
+	/* finish only from running, to a state a run ends in. */
+	CHECK_INT(rbd_tx_action_finish(tx, x->a, RBD_STATE_APPROVED, true, 0, 0, "", NULL, NULL,
+				       T + 2), RBD_EINVAL);
+	CHECK_INT(rbd_tx_action_transition(tx, x->a, RBD_STATE_PLANNED, RBD_STATE_COUNT, NULL,
+					   T + 2), RBD_EINVAL);
+	CHECK_INT(rbd_tx_action_get(tx, &r, x->a), 0);
+	CHECK_STR(r.state, "succeeded");
+	CHECK_INT(r.finished_ms, T + 1);
+	rbd_action_rec_clear(&r);
+	return 0;
+}
+
+static void test_store__illegal_transitions_refused(void)
+{
+	struct tmpdb t;
+	struct rbd_store *s = open_migrated(&t);
+	struct act_ids x = { 0 };
+
+	REQUIRE(s);
+	CHECK_INT(rbd_store_write(s, job_illegal_transitions, &x), 0);
+	close_and_remove(s, &t);
+}
+
+static int raw_exec(const char *path, const char *sql, char **err)
+{
+	sqlite3 *db = NULL;
+	int rc = sqlite3_open(path, &db);
+
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(db, sql, NULL, NULL, err);
+	sqlite3_close(db);
+	return rc;
+}
+
+/* A database at schema version 1 with data: 0002 rebuilds actions keeping all of it. */
+static void test_store__state_check_migration_keeps_data(void)
+{
+	struct tmpdb t;
+	struct rbd_store *s = NULL;
+	char path[512], *v1, *err = NULL;
+	size_t len;
+
+	snprintf(path, sizeof(path), "%s/migrations/0001_init.sql", getenv("RBD_SRC") ?
+		 getenv("RBD_SRC") : "..");
+	v1 = rbd_test_slurp(path, &len);
+	REQUIRE(v1);
+	REQUIRE(tmpdb_make(&t) == 0);
+	CHECK_INT(raw_exec(t.path, "PRAGMA foreign_keys = ON; CREATE TABLE schema_migrations "
+			   "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER "
+			   "NOT NULL); INSERT INTO schema_migrations VALUES (1, 'init', 0);", NULL),
+		  SQLITE_OK);
+	CHECK_INT(raw_exec(t.path, v1, NULL), SQLITE_OK);
+	free(v1);
+	CHECK_INT(raw_exec(t.path, "PRAGMA foreign_keys = ON; "
+		"INSERT INTO incidents (id, group_key, status, title, opened_at) "
+		"VALUES (7, 'g', 'open', 't', 1);"
+		"INSERT INTO alerts (id, incident_id, fingerprint, starts_ns, starts_at, status, "
+		"labels, annotations, first_seen, last_seen) VALUES (9, 7, 'f', 1, 1, 'firing', '{}', "
+		"'{}', 1, 1);"
+		"INSERT INTO actions (id, incident_id, alert_id, rule, on_status, action, kind, state, "
+		"rendered, command_key, dry_run, requires_approval, approvals_needed, decided_by, "
+		"created_at, started_at, finished_at) VALUES "
+		"(41, 7, 9, 'r1', 'firing', 'a', 'run', 'succeeded', '{}', 'k', 0, 1, 2, 'ann,bob', 5, 6, 8),"
+		"(42, 7, 9, 'r2', 'firing', 'a', 'run', 'pending_approval', '{}', 'k', 0, 1, 2, NULL, "
+		"5, NULL, NULL);"
+		"INSERT INTO approvals VALUES (41, 'ann', 'approve', NULL, 6), (42, 'bob', 'approve', "
+		"NULL, 7);"
+		"INSERT INTO events (incident_id, ts, kind, actor, action_id) VALUES "
+		"(7, 8, 'action.succeeded', 'runbookd', 41);", &err), SQLITE_OK);
+	if (err)
+		fprintf(stderr, "  %s\n", err);
+	sqlite3_free(err);
+	err = NULL;
+
+	CHECK_INT(rbd_store_open(&s, t.path, RBD_STORE_MIGRATE), 0);
+	REQUIRE(s);
+	CHECK(rbd_store_migrated(s) >= 1);
+	rbd_store_close(s);
+	CHECK_INT(raw_int(t.path, "SELECT count(*) FROM actions"), 2);
+	CHECK_INT(raw_int(t.path, "SELECT finished_at FROM actions WHERE id = 41 AND state = "
+			  "'succeeded' AND decided_by = 'ann,bob' AND approvals_needed = 2"), 8);
+	CHECK_INT(raw_int(t.path, "SELECT count(*) FROM approvals a JOIN actions x "
+			  "ON x.id = a.action_id"), 2);
+	CHECK_INT(raw_int(t.path, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND "
+			  "tbl_name = 'actions' AND name IN ('actions_state', 'actions_incident', "
+			  "'actions_rule_started', 'actions_rule_finished')"), 4);
+	CHECK_INT(raw_int(t.path, "SELECT count(*) FROM sqlite_master WHERE name LIKE "
+			  "'actions_new%'"), 0);
+	CHECK_INT(raw_int(t.path, "SELECT count(*) FROM pragma_foreign_key_list('approvals') "
+			  "WHERE \"table\" = 'actions'"), 1);
+	/* The CHECK holds every name of the state table and refuses anything else. */
+	for (unsigned i = 0; i < RBD_STATE_COUNT; i++) {
+		char sql[160];
+
+		snprintf(sql, sizeof(sql), "UPDATE actions SET state = '%s' WHERE id = 42",
+			 rbd_action_state_name(i));
+		CHECK_INT(raw_exec(t.path, sql, NULL), SQLITE_OK);
+	}
+	CHECK_INT(raw_exec(t.path, "UPDATE actions SET state = 'done' WHERE id = 42", NULL),
+		  SQLITE_CONSTRAINT);
+	/* The timeline is still append-only. */
+	CHECK_INT(raw_exec(t.path, "UPDATE events SET kind = 'forged'", NULL), SQLITE_CONSTRAINT);
+	tmpdb_remove(&t);
+}
+
 static const struct rbd_test_case cases[] = {
 	RBD_TEST(test_store__migrations_applied_once),
 	RBD_TEST(test_store__unmigrated_database_refused),
@@ -1296,6 +1427,8 @@ static const struct rbd_test_case cases[] = {
 	RBD_TEST(test_store__incidents_open_resolve),
 	RBD_TEST(test_store__action_unique_per_rule_alert_status),
 	RBD_TEST(test_store__transitions_are_conditional),
+	RBD_TEST(test_store__illegal_transitions_refused),
+	RBD_TEST(test_store__state_check_migration_keeps_data),
 	RBD_TEST(test_store__conflict_in_job_rolls_back_its_writes),
 	RBD_TEST(test_store__cancel_waiting_actions_of_an_alert),
 	RBD_TEST(test_store__approvals_distinct_operators),
