@@ -15,6 +15,7 @@
 #include "runbookd/log.h"
 #include "runbookd/notify.h"
 #include "runbookd/payload.h"
+#include "runbookd/plan.h"
 #include "runbookd/reconcile.h"
 #include "runbookd/routes.h"
 #include "runbookd/server.h"
@@ -207,36 +208,23 @@ static char *read_file_capped(const char *path, size_t cap, size_t *len)
 	return rbd_buf_steal(&b);
 }
 
-static cJSON *simulate_rule(const struct rbd_config *cfg, const struct rbd_rule *rule,
-			    const struct rbd_alert *a, enum rbd_rule_on on)
+static cJSON *simulate_rule(const struct rbd_config *cfg, const struct rbd_plan *p,
+			    const char *on, int64_t now)
 {
-	char starts[RBD_TIME_BUFSZ], now[RBD_TIME_BUFSZ], reason[512];
-	struct rbd_template_data d = {
-		.labels = &a->labels, .annotations = &a->annotations, .fingerprint = a->fingerprint,
-		.status = on == RBD_ON_FIRING ? "firing" : "resolved", .starts_at = starts,
-		.rule = rule->name, .incident_id = 0, .now = now,
-	};
-	struct rbd_rendered r = { 0 };
+	char reason[512];
 	enum rbd_gate gate;
-	enum rbd_action_state state;
+	enum rbd_action_state state = rbd_plan_decide(&gate, p, cfg, NULL, now, reason,
+						      sizeof(reason));
+	const struct rbd_rule *rule = p->rule;
 	cJSON *m = cJSON_CreateObject();
-	int rc;
 
-	rbd_time_format_ms(starts, a->starts_ns / 1000000);
-	rbd_time_format_ms(now, rbd_now_ms());
-	rc = rbd_action_render(&r, rule, &d);
-	state = rbd_plan_state(&gate, cfg, rule, rc ? rbd_err_msg() : NULL, NULL, rbd_now_ms(), reason, sizeof(reason));
 	cJSON_AddStringToObject(m, "rule", rule->name);
 	cJSON_AddStringToObject(m, "action", rule->action->name);
-	cJSON_AddStringToObject(m, "on", on == RBD_ON_FIRING ? "firing" : "resolved");
-	if (!rc) {
-		char *json = rbd_rendered_to_json(&r);
-
-		cJSON_AddItemToObject(m, "rendered", cJSON_Parse(json));
-		free(json);
-	} else {
+	cJSON_AddStringToObject(m, "on", on);
+	if (p->rendered_json)
+		cJSON_AddItemToObject(m, "rendered", cJSON_Parse(p->rendered_json));
+	else
 		cJSON_AddNullToObject(m, "rendered");
-	}
 	cJSON_AddStringToObject(m, "state", rbd_action_state_name(state));
 	cJSON_AddStringToObject(m, "gate", rbd_gate_name(gate));
 	if (reason[0])
@@ -244,7 +232,6 @@ static cJSON *simulate_rule(const struct rbd_config *cfg, const struct rbd_rule 
 	if (rule->cooldown_ms || rule->max_runs_per_hour || rule->max_failures_per_hour)
 		cJSON_AddStringToObject(m, "note", "cooldown, rate limit and breaker depend on the "
 					"database's history and are checked again at run time");
-	rbd_rendered_clear(&r);
 	return m;
 }
 
@@ -253,7 +240,7 @@ static int cmd_simulate(const struct opts *o)
 	struct rbd_config *cfg = NULL;
 	struct rbd_notification *n = NULL;
 	struct rbd_runtime *rt = NULL;
-	const struct rbd_rule **matched;
+	int64_t now = rbd_now_ms();
 	size_t len = 0;
 	char *body, *out;
 	cJSON *root, *alerts;
@@ -279,7 +266,6 @@ static int cmd_simulate(const struct opts *o)
 		rbd_config_free(cfg);
 		return RBD_EXIT_RUNTIME;
 	}
-	matched = rbd_calloc(cfg->n_rules + 1, sizeof(*matched));
 	root = cJSON_CreateObject();
 	cJSON_AddStringToObject(root, "mode", cfg->mode == RBD_MODE_DRY_RUN ? "dry-run" : "enforce");
 	cJSON_AddStringToObject(root, "group_key", n->group_key);
@@ -287,7 +273,7 @@ static int cmd_simulate(const struct opts *o)
 	for (size_t i = 0; i < n->n_alerts; i++) {
 		const struct rbd_alert *a = &n->alerts[i];
 		enum rbd_rule_on on = strcmp(a->status, "resolved") == 0 ? RBD_ON_RESOLVED : RBD_ON_FIRING;
-		size_t k = rbd_ruleindex_match(matched, cfg->n_rules, rt->ix, &a->labels, on);
+		struct rbd_plans plans;
 		cJSON *ao = cJSON_CreateObject(), *ms;
 		char *labels = rbd_labels_to_json(&a->labels);
 
@@ -296,15 +282,17 @@ static int cmd_simulate(const struct opts *o)
 		cJSON_AddItemToObject(ao, "labels", cJSON_Parse(labels));
 		free(labels);
 		ms = cJSON_AddArrayToObject(ao, "matches");
-		for (size_t j = 0; j < k; j++)
-			cJSON_AddItemToArray(ms, simulate_rule(cfg, matched[j], a, on));
+		/* Planned as ingest plans it, with no incident yet and no history. */
+		rbd_plan_alert(&plans, rt, a, on, 0, now);
+		for (size_t j = 0; j < plans.n; j++)
+			cJSON_AddItemToArray(ms, simulate_rule(cfg, &plans.v[j], plans.on, now));
+		rbd_plans_clear(&plans);
 		cJSON_AddItemToArray(alerts, ao);
 	}
 	out = cJSON_Print(root);
 	printf("%s\n", out);
 	free(out);
 	cJSON_Delete(root);
-	free(matched);
 	rbd_notification_free(n);
 	rbd_runtime_release(rt);
 	return 0;

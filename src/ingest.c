@@ -11,6 +11,7 @@
 #include "runbookd/err.h"
 #include "runbookd/gates.h"
 #include "runbookd/model.h"
+#include "runbookd/plan.h"
 #include "runbookd/timeline.h"
 #include "runbookd/timeutil.h"
 
@@ -24,7 +25,6 @@ struct job {
 	struct rbd_runtime *rt;
 	const struct rbd_notification *n;
 	int64_t now;
-	const struct rbd_rule **matched;   /* scratch, n_rules long */
 	struct rbd_ingest_result *res;
 };
 
@@ -100,105 +100,88 @@ static cJSON *rendered_detail(const char *rendered_json)
 	return r ? r : cJSON_CreateNull();
 }
 
-/* Plans every rule that matches alert a on `on`; at most once per (rule, episode, on). */
-static int plan_alert(struct rbd_tx *tx, struct job *j, const struct rbd_alert *a,
-		      int64_t alert_id, int64_t incident_id, enum rbd_rule_on on)
+int rbd_ingest_plan_alert(struct rbd_tx *tx, struct rbd_ingest_result *res,
+			  const struct rbd_runtime *rt, const struct rbd_alert *a, int64_t alert_id,
+			  int64_t incident_id, enum rbd_rule_on on, int64_t now)
 {
-	const struct rbd_config *cfg = j->rt->cfg;
-	const char *on_name = (on == RBD_ON_FIRING) ? "firing" : "resolved";
-	char starts[RBD_TIME_BUFSZ], now[RBD_TIME_BUFSZ], reason[512];
-	size_t n = rbd_ruleindex_match(j->matched, cfg->n_rules, j->rt->ix, &a->labels, on);
+	const struct rbd_config *cfg = rt->cfg;
+	struct rbd_plans plans;
+	char reason[512];
 	int rc = 0;
 
-	rbd_time_format_ms(starts, a->starts_ns / 1000000);
-	rbd_time_format_ms(now, j->now);
-	for (size_t i = 0; i < n && !rc; i++) {
-		const struct rbd_rule *rule = j->matched[i];
-		struct rbd_template_data d = {
-			.labels = &a->labels, .annotations = &a->annotations,
-			.fingerprint = a->fingerprint, .status = on_name, .starts_at = starts,
-			.rule = rule->name, .incident_id = incident_id, .now = now,
-		};
-		struct rbd_rendered r = { 0 };
+	rbd_plan_alert(&plans, rt, a, on, incident_id, now);
+	for (size_t i = 0; i < plans.n && !rc; i++) {
+		const struct rbd_plan *p = &plans.v[i];
+		const struct rbd_rule *rule = p->rule;
 		struct rbd_rule_counts counts;
 		struct rbd_action_new an = { 0 };
-		char *rendered = NULL, *key = NULL;
 		enum rbd_gate gate;
 		int64_t id = 0;
-		int render_rc = rbd_action_render(&r, rule, &d);
-		char refused[512];
 		cJSON *det;
 
-		snprintf(refused, sizeof(refused), "%s", rbd_err_msg());
-		if (!render_rc) {
-			rendered = rbd_rendered_to_json(&r);
-			key = rbd_rendered_key(&r);
+		if (p->needs_counts)
+			rc = rbd_tx_rule_counts(tx, &counts, rule->name, p->command_key, now);
+		if (rc)
+			break;
+		an = (struct rbd_action_new){
+			.incident_id = incident_id, .alert_id = alert_id, .rule = rule->name,
+			.on_status = plans.on, .action = rule->action->name,
+			.kind = rbd_action_kind_name(rule->action->kind),
+			.rendered_json = p->rendered_json, .command_key = p->command_key,
+			.requires_approval = rule->approval,
+			.approvals_needed = rule->approvals, .now_ms = now,
+		};
+		an.state = rbd_plan_decide(&gate, p, cfg, p->needs_counts ? &counts : NULL, now,
+					   reason, sizeof(reason));
+		an.dry_run = (gate == RBD_GATE_DRY_RUN);
+		an.reason = (gate == RBD_GATE_PASS || gate == RBD_GATE_APPROVAL) ? NULL : reason;
+		if (gate == RBD_GATE_APPROVAL)
+			an.expires_at = now + cfg->limits.approval_ttl_ms;
+		rc = rbd_tx_action_insert(tx, &id, &an);
+		if (rc || !id)
+			continue;
+		if (gate == RBD_GATE_PASS)
+			rbd_tx_wake(tx);
+		res->planned++;
+		if (gate == RBD_GATE_APPROVAL) {
+			res->pending_ids = rbd_realloc(res->pending_ids,
+				(size_t)(res->pending_approval + 1) * sizeof(int64_t));
+			res->pending_ids[res->pending_approval++] = id;
 		}
-		rc = rbd_tx_rule_counts(tx, &counts, rule->name, key, j->now);
-		if (!rc) {
-			an = (struct rbd_action_new){
-				.incident_id = incident_id, .alert_id = alert_id, .rule = rule->name,
-				.on_status = on_name, .action = rule->action->name,
-				.kind = rbd_action_kind_name(rule->action->kind),
-				.rendered_json = rendered, .command_key = key,
-				.requires_approval = rule->approval,
-				.approvals_needed = rule->approvals, .now_ms = j->now,
-			};
-			an.state = rbd_plan_state(&gate, cfg, rule, render_rc ? refused : NULL,
-						  &counts, j->now,
-						  reason, sizeof(reason));
-			an.dry_run = (gate == RBD_GATE_DRY_RUN);
-			an.reason = (gate == RBD_GATE_PASS || gate == RBD_GATE_APPROVAL) ? NULL : reason;
-			if (gate == RBD_GATE_APPROVAL)
-				an.expires_at = j->now + cfg->limits.approval_ttl_ms;
-			rc = rbd_tx_action_insert(tx, &id, &an);
-		}
-		if (!rc && id) {
-			if (gate == RBD_GATE_PASS)
-				rbd_tx_wake(tx);
-			j->res->planned++;
-			if (gate == RBD_GATE_APPROVAL) {
-				j->res->pending_ids = rbd_realloc(j->res->pending_ids,
-					(size_t)(j->res->pending_approval + 1) * sizeof(int64_t));
-				j->res->pending_ids[j->res->pending_approval++] = id;
-			}
+		det = cJSON_CreateObject();
+		cJSON_AddStringToObject(det, "rule", rule->name);
+		cJSON_AddStringToObject(det, "fingerprint", a->fingerprint);
+		cJSON_AddStringToObject(det, "on", plans.on);
+		rc = rbd_timeline_add(tx, incident_id, RBD_EVENT_RULE_MATCHED, "runbookd", id, det);
+		det = cJSON_CreateObject();
+		cJSON_AddStringToObject(det, "rule", rule->name);
+		cJSON_AddStringToObject(det, "action", rule->action->name);
+		cJSON_AddItemToObject(det, "rendered", rendered_detail(p->rendered_json));
+		cJSON_AddStringToObject(det, "state", rbd_action_state_name(an.state));
+		if (!rc)
+			rc = rbd_timeline_add(tx, incident_id, RBD_EVENT_ACTION_PLANNED, "runbookd",
+					      id, det);
+		else
+			cJSON_Delete(det);
+		if (!rc && an.state != RBD_STATE_PLANNED) {
 			det = cJSON_CreateObject();
-			cJSON_AddStringToObject(det, "rule", rule->name);
-			cJSON_AddStringToObject(det, "fingerprint", a->fingerprint);
-			cJSON_AddStringToObject(det, "on", on_name);
-			rc = rbd_timeline_add(tx, incident_id, RBD_EVENT_RULE_MATCHED, "runbookd", id, det);
-			det = cJSON_CreateObject();
-			cJSON_AddStringToObject(det, "rule", rule->name);
-			cJSON_AddStringToObject(det, "action", rule->action->name);
-			cJSON_AddItemToObject(det, "rendered", rendered_detail(rendered));
-			cJSON_AddStringToObject(det, "state", rbd_action_state_name(an.state));
-			if (!rc)
-				rc = rbd_timeline_add(tx, incident_id, RBD_EVENT_ACTION_PLANNED, "runbookd", id, det);
-			else
-				cJSON_Delete(det);
-			if (!rc && an.state != RBD_STATE_PLANNED) {
-				det = cJSON_CreateObject();
-				cJSON_AddStringToObject(det, "gate", rbd_gate_name(gate));
-				if (reason[0])
-					cJSON_AddStringToObject(det, "reason", reason);
-				rc = rbd_timeline_add(tx, incident_id,
-						      rbd_action_state_info(an.state)->event,
-						      "runbookd", id, det);
-			}
+			cJSON_AddStringToObject(det, "gate", rbd_gate_name(gate));
+			if (reason[0])
+				cJSON_AddStringToObject(det, "reason", reason);
+			rc = rbd_timeline_add(tx, incident_id, rbd_action_state_info(an.state)->event,
+					      "runbookd", id, det);
 		}
-		free(rendered);
-		free(key);
-		rbd_rendered_clear(&r);
 	}
+	rbd_plans_clear(&plans);
 	return rc;
 }
 
-/* Cancels what still waits on an alert that resolved. */
-static int cancel_waiting(struct rbd_tx *tx, struct job *j, int64_t alert_id, int64_t incident_id)
+int rbd_ingest_cancel_waiting(struct rbd_tx *tx, int64_t alert_id, int64_t incident_id,
+			      int64_t now)
 {
 	int64_t *ids = NULL;
 	size_t n = 0;
-	int rc = rbd_tx_actions_cancel_for_alert(tx, &ids, &n, alert_id, j->now);
+	int rc = rbd_tx_actions_cancel_for_alert(tx, &ids, &n, alert_id, now);
 
 	for (size_t i = 0; !rc && i < n; i++) {
 		cJSON *d = cJSON_CreateObject();
@@ -287,21 +270,23 @@ static int ingest_alert(struct rbd_tx *tx, struct job *j, const struct rbd_alert
 		result_add_incident(j->res, ep.incident_id);
 		j->res->new_episodes++;
 		rc = rbd_timeline_add(tx, ep.incident_id, resolved ? RBD_EVENT_ALERT_RESOLVED : RBD_EVENT_ALERT_FIRING,
-			   "alertmanager", 0, alert_detail(a));
+				      "alertmanager", 0, alert_detail(a));
 		if (!rc)
-			rc = plan_alert(tx, j, a, ep.id, ep.incident_id,
-					resolved ? RBD_ON_RESOLVED : RBD_ON_FIRING);
+			rc = rbd_ingest_plan_alert(tx, j->res, j->rt, a, ep.id, ep.incident_id,
+						   resolved ? RBD_ON_RESOLVED : RBD_ON_FIRING, j->now);
 		return rc;
 	}
 	if (resolved && strcmp(ep.status, "firing") == 0) {
 		result_add_incident(j->res, ep.incident_id);
 		rc = rbd_tx_episode_resolve(tx, ep.id, ends_ms, j->now);
 		if (!rc)
-			rc = rbd_timeline_add(tx, ep.incident_id, RBD_EVENT_ALERT_RESOLVED, "alertmanager", 0, alert_detail(a));
+			rc = rbd_timeline_add(tx, ep.incident_id, RBD_EVENT_ALERT_RESOLVED,
+					      "alertmanager", 0, alert_detail(a));
 		if (!rc)
-			rc = cancel_waiting(tx, j, ep.id, ep.incident_id);
+			rc = rbd_ingest_cancel_waiting(tx, ep.id, ep.incident_id, j->now);
 		if (!rc)
-			rc = plan_alert(tx, j, a, ep.id, ep.incident_id, RBD_ON_RESOLVED);
+			rc = rbd_ingest_plan_alert(tx, j->res, j->rt, a, ep.id, ep.incident_id,
+						   RBD_ON_RESOLVED, j->now);
 	}
 	return rc;
 }
@@ -316,7 +301,7 @@ static int resolve_incident(struct rbd_tx *tx, struct job *j, int64_t id)
 	for (size_t i = 0; !rc && i < n; i++) {
 		rc = rbd_tx_episode_resolve(tx, firing[i], 0, j->now);
 		if (!rc)
-			rc = cancel_waiting(tx, j, firing[i], id);
+			rc = rbd_ingest_cancel_waiting(tx, firing[i], id, j->now);
 	}
 	free(firing);
 	if (!rc)
@@ -371,95 +356,6 @@ static int ingest_job(struct rbd_tx *tx, void *arg)
 	return rc;
 }
 
-/* A stored labels/annotations object back into a label set (invalid JSON: empty). */
-static void labels_from_json(struct rbd_labelset *out, const char *json)
-{
-	cJSON *o = json ? cJSON_Parse(json) : NULL, *it;
-
-	memset(out, 0, sizeof(*out));
-	cJSON_ArrayForEach(it, o)
-		if (cJSON_IsString(it) && it->string)
-			rbd_labels_set(out, it->string, it->valuestring);
-	cJSON_Delete(o);
-}
-
-struct reconcile {
-	struct job j;
-	const struct rbd_alert_rec *gone;
-	size_t n;
-	int resolved;
-};
-
-static int reconcile_one(struct rbd_tx *tx, struct reconcile *r, const struct rbd_alert_rec *g)
-{
-	struct rbd_alert a = { 0 };
-	cJSON *d;
-	bool all = false;
-	int rc = rbd_tx_episode_resolve(tx, g->id, r->j.now, r->j.now);
-
-	if (rc || rbd_tx_changes(tx) == 0)
-		return rc;
-	r->resolved++;
-	d = cJSON_CreateObject();
-	cJSON_AddStringToObject(d, "fingerprint", g->fingerprint);
-	cJSON_AddStringToObject(d, "reason", "no longer in Alertmanager and no resolved "
-				"notification came (as for a silenced alert)");
-	rc = rbd_timeline_add(tx, g->incident_id, RBD_EVENT_ALERT_RESOLVED, "runbookd", 0, d);
-	if (!rc)
-		rc = cancel_waiting(tx, &r->j, g->id, g->incident_id);
-	if (!rc) {
-		a.status = "resolved";
-		a.fingerprint = g->fingerprint;
-		a.starts_ns = g->starts_ms * 1000000;
-		a.generator_url = "";
-		labels_from_json(&a.labels, g->labels_json);
-		labels_from_json(&a.annotations, g->annotations_json);
-		rc = plan_alert(tx, &r->j, &a, g->id, g->incident_id, RBD_ON_RESOLVED);
-		rbd_labels_clear(&a.labels);
-		rbd_labels_clear(&a.annotations);
-	}
-	if (!rc)
-		rc = rbd_tx_incident_all_resolved(tx, &all, g->incident_id);
-	if (!rc && all) {
-		rc = rbd_tx_incident_resolve(tx, g->incident_id, r->j.now);
-		if (!rc && rbd_tx_changes(tx) > 0)
-			rc = rbd_timeline_add(tx, g->incident_id, RBD_EVENT_INCIDENT_RESOLVED, "runbookd", 0, NULL);
-	}
-	return rc;
-}
-
-static int reconcile_job(struct rbd_tx *tx, void *arg)
-{
-	struct reconcile *r = arg;
-	int rc = 0;
-
-	r->resolved = 0;
-	for (size_t i = 0; !rc && i < r->n; i++)
-		rc = reconcile_one(tx, r, &r->gone[i]);
-	return rc;
-}
-
-int rbd_ingest_reconcile(struct rbd_app *app, const struct rbd_alert_rec *gone, size_t n,
-			 int *out_resolved)
-{
-	struct rbd_ingest_result res = { 0 };
-	struct reconcile r = { .gone = gone, .n = n };
-	int rc;
-
-	r.j.app = app;
-	r.j.res = &res;
-	r.j.rt = rbd_app_runtime(app);
-	r.j.matched = rbd_calloc(r.j.rt->cfg->n_rules + 1, sizeof(*r.j.matched));
-	r.j.now = rbd_now_ms();
-	rc = rbd_store_write(app->store, reconcile_job, &r);
-	if (out_resolved)
-		*out_resolved = rc ? 0 : r.resolved;
-	rbd_ingest_result_clear(&res);
-	free(r.j.matched);
-	rbd_runtime_release(r.j.rt);
-	return rc;
-}
-
 int rbd_ingest(struct rbd_ingest_result *out, struct rbd_app *app,
 	       const struct rbd_notification *n)
 {
@@ -468,7 +364,6 @@ int rbd_ingest(struct rbd_ingest_result *out, struct rbd_app *app,
 
 	memset(out, 0, sizeof(*out));
 	j.rt = rbd_app_runtime(app);
-	j.matched = rbd_calloc(j.rt->cfg->n_rules + 1, sizeof(*j.matched));
 	j.now = rbd_now_ms();
 	out->accepted = (int)n->n_alerts;
 	rc = rbd_store_write(app->store, ingest_job, &j);
@@ -478,7 +373,6 @@ int rbd_ingest(struct rbd_ingest_result *out, struct rbd_app *app,
 		rbd_ingest_result_clear(out);
 		rc = keep;
 	}
-	free(j.matched);
 	rbd_runtime_release(j.rt);
 	return rc;
 }

@@ -8,8 +8,10 @@
 #include "runbookd/httpc.h"
 #include "runbookd/ingest.h"
 #include "runbookd/log.h"
+#include "runbookd/timeline.h"
 #include "runbookd/timeutil.h"
 
+#include <cJSON.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -42,6 +44,94 @@ void rbd_reconcile_state_clear(struct rbd_reconcile_state *st)
 	free(st->missing);
 	st->missing = NULL;
 	st->n = 0;
+}
+
+/* A stored labels/annotations object back into a label set (invalid JSON: empty). */
+static void labels_from_json(struct rbd_labelset *out, const char *json)
+{
+	cJSON *o = json ? cJSON_Parse(json) : NULL, *it;
+
+	memset(out, 0, sizeof(*out));
+	cJSON_ArrayForEach(it, o)
+		if (cJSON_IsString(it) && it->string)
+			rbd_labels_set(out, it->string, it->valuestring);
+	cJSON_Delete(o);
+}
+
+/* The write job: resolves alerts Alertmanager no longer holds (silenced alerts get no
+ * resolved webhook): each still-firing one becomes resolved, its waiting actions are
+ * cancelled, `on: resolved` rules plan, and an incident with nothing left firing
+ * resolves. */
+struct resolve {
+	struct rbd_runtime *rt;
+	struct rbd_ingest_result res;
+	int64_t now;
+	const struct rbd_alert_rec *gone;
+	size_t n;
+	int resolved;
+};
+
+static int resolve_one(struct rbd_tx *tx, struct resolve *r, const struct rbd_alert_rec *g)
+{
+	struct rbd_alert a = { 0 };
+	cJSON *d;
+	bool all = false;
+	int rc = rbd_tx_episode_resolve(tx, g->id, r->now, r->now);
+
+	if (rc || rbd_tx_changes(tx) == 0)
+		return rc;
+	r->resolved++;
+	d = cJSON_CreateObject();
+	cJSON_AddStringToObject(d, "fingerprint", g->fingerprint);
+	cJSON_AddStringToObject(d, "reason", "no longer in Alertmanager and no resolved "
+				"notification came (as for a silenced alert)");
+	rc = rbd_timeline_add(tx, g->incident_id, RBD_EVENT_ALERT_RESOLVED, "runbookd", 0, d);
+	if (!rc)
+		rc = rbd_ingest_cancel_waiting(tx, g->id, g->incident_id, r->now);
+	if (!rc) {
+		a.status = "resolved";
+		a.fingerprint = g->fingerprint;
+		a.starts_ns = g->starts_ms * 1000000;
+		a.generator_url = "";
+		labels_from_json(&a.labels, g->labels_json);
+		labels_from_json(&a.annotations, g->annotations_json);
+		rc = rbd_ingest_plan_alert(tx, &r->res, r->rt, &a, g->id, g->incident_id,
+					   RBD_ON_RESOLVED, r->now);
+		rbd_labels_clear(&a.labels);
+		rbd_labels_clear(&a.annotations);
+	}
+	if (!rc)
+		rc = rbd_tx_incident_all_resolved(tx, &all, g->incident_id);
+	if (!rc && all) {
+		rc = rbd_tx_incident_resolve(tx, g->incident_id, r->now);
+		if (!rc && rbd_tx_changes(tx) > 0)
+			rc = rbd_timeline_add(tx, g->incident_id, RBD_EVENT_INCIDENT_RESOLVED,
+					      "runbookd", 0, NULL);
+	}
+	return rc;
+}
+
+static int resolve_job(struct rbd_tx *tx, void *arg)
+{
+	struct resolve *r = arg;
+	int rc = 0;
+
+	r->resolved = 0;
+	for (size_t i = 0; !rc && i < r->n; i++)
+		rc = resolve_one(tx, r, &r->gone[i]);
+	return rc;
+}
+
+static int resolve_gone(struct rbd_app *app, struct rbd_runtime *rt,
+			const struct rbd_alert_rec *gone, size_t n, int *out_resolved)
+{
+	struct resolve r = { .rt = rt, .now = rbd_now_ms(), .gone = gone, .n = n };
+	int rc = rbd_store_write(app->store, resolve_job, &r);
+
+	if (out_resolved)
+		*out_resolved = rc ? 0 : r.resolved;
+	rbd_ingest_result_clear(&r.res);
+	return rc;
 }
 
 int rbd_reconcile_once(struct rbd_app *app, struct rbd_reconcile_state *st, int *out_resolved)
@@ -89,7 +179,7 @@ int rbd_reconcile_once(struct rbd_app *app, struct rbd_reconcile_state *st, int 
 	if (next.n)
 		qsort(next.missing, next.n, sizeof(*next.missing), cmp_str);
 	if (n_gone)
-		rc = rbd_ingest_reconcile(app, gone, n_gone, out_resolved);
+		rc = resolve_gone(app, rt, gone, n_gone, out_resolved);
 done:
 	if (!rc) {
 		rbd_reconcile_state_clear(st);

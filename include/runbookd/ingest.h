@@ -28,15 +28,19 @@ int rbd_ingest(struct rbd_ingest_result *out, struct rbd_app *app,
 	       const struct rbd_notification *n);
 void rbd_ingest_result_clear(struct rbd_ingest_result *r);
 
+/* ---- inside a write job (ingest's and reconcile's) ---- */
+
 /*
- * Resolves alerts that Alertmanager no longer holds (silenced alerts get no resolved
- * webhook): each still-firing one becomes resolved, its waiting actions are cancelled,
- * `on: resolved` rules plan, and an incident with nothing left firing resolves.
- * *out_resolved (may be NULL) gets how many alerts changed.
+ * Plans alert a (episode alert_id) on `on` through rbd_plan_alert and writes each plan:
+ * reads the counters it needs, applies the gates, inserts the action (at most once per
+ * (rule, episode, on)) and its events; counts into res.
  */
-struct rbd_alert_rec;
-int rbd_ingest_reconcile(struct rbd_app *app, const struct rbd_alert_rec *gone, size_t n,
-			 int *out_resolved);
+int rbd_ingest_plan_alert(struct rbd_tx *tx, struct rbd_ingest_result *res,
+			  const struct rbd_runtime *rt, const struct rbd_alert *a, int64_t alert_id,
+			  int64_t incident_id, enum rbd_rule_on on, int64_t now);
+/* Cancels what still waits on an alert that resolved, with its events. */
+int rbd_ingest_cancel_waiting(struct rbd_tx *tx, int64_t alert_id, int64_t incident_id,
+			      int64_t now);
 
 /* Labels as a compact JSON object (caller frees). */
 char *rbd_labels_to_json(const struct rbd_labelset *ls);
