@@ -1,17 +1,18 @@
 /*
  * config: loads runbookd.yaml (listen, database, mode, auth tokens, limits,
- * alertmanager, notify) and, through rules.c, the action catalog and the rule files
+ * alertmanager, notify) and, through actions_load.c and rules_load.c, the action
+ * catalog and the rule files
  * it names, into one immutable struct rbd_config. A load collects every problem it
  * can find as "FILE:LINE: message" and yields either a fully validated config or
  * nothing. Token values come from the environment or token files, never from the
  * config text; they must never appear in a diagnostic, a log line or an error.
  */
 #include "runbookd/config.h"
+#include "runbook_load.h"
 #include "runbookd/buf.h"
 #include "runbookd/err.h"
 #include "runbookd/httpc.h"
 #include "runbookd/log.h"
-#include "runbookd/yamlnode.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -23,8 +24,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* Past this many diagnostics a load stops adding more (one last line says so). */
-#define DIAG_MAX 500
 /* A token file larger than this is not a token. */
 #define TOKEN_FILE_MAX 4096
 
@@ -34,50 +33,6 @@
 #define MIN (60 * SEC)
 #define HOUR (60 * MIN)
 #define DAY (24 * HOUR)
-
-void rbd_diag_add(struct rbd_diag *d, const char *file, int line, const char *fmt, ...)
-{
-	struct rbd_buf b = RBD_BUF_INIT(64 * 1024);
-	va_list ap;
-	char *msg;
-	int n;
-
-	if (!d || d->n > DIAG_MAX)
-		return;
-	if (d->n == DIAG_MAX) {
-		msg = rbd_strdup("too many errors; stopping here");
-		goto add;
-	}
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		n = 0;
-	msg = rbd_calloc(1, (size_t)n + 1);
-	va_start(ap, fmt);
-	vsnprintf(msg, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	if (line > 0)
-		rbd_buf_printf(&b, "%s:%d: %s", file ? file : "-", line, msg);
-	else
-		rbd_buf_printf(&b, "%s: %s", file ? file : "-", msg);
-	free(msg);
-	msg = rbd_buf_steal(&b);
-add:
-	d->msgs = rbd_realloc(d->msgs, (d->n + 1) * sizeof(*d->msgs));
-	d->msgs[d->n++] = msg;
-}
-
-void rbd_diag_clear(struct rbd_diag *d)
-{
-	if (!d)
-		return;
-	for (size_t i = 0; i < d->n; i++)
-		free(d->msgs[i]);
-	free(d->msgs);
-	d->msgs = NULL;
-	d->n = 0;
-}
 
 static const struct {
 	enum rbd_role role;
@@ -94,39 +49,6 @@ const char *rbd_role_name(enum rbd_role role)
 		if (roles[i].role == role)
 			return roles[i].name;
 	return "none";
-}
-
-const char *rbd_action_kind_name(enum rbd_action_kind kind)
-{
-	switch (kind) {
-	case RBD_ACTION_RUN:
-		return "run";
-	case RBD_ACTION_HTTP:
-		return "http";
-	case RBD_ACTION_SILENCE:
-		return "silence";
-	}
-	return "unknown";
-}
-
-const struct rbd_action_def *rbd_config_action(const struct rbd_config *cfg, const char *name)
-{
-	if (!cfg || !name)
-		return NULL;
-	for (size_t i = 0; i < cfg->n_actions; i++)
-		if (cfg->actions[i].name && strcmp(cfg->actions[i].name, name) == 0)
-			return &cfg->actions[i];
-	return NULL;
-}
-
-const struct rbd_rule *rbd_config_rule(const struct rbd_config *cfg, const char *name)
-{
-	if (!cfg || !name)
-		return NULL;
-	for (size_t i = 0; i < cfg->n_rules; i++)
-		if (cfg->rules[i].name && strcmp(cfg->rules[i].name, name) == 0)
-			return &cfg->rules[i];
-	return NULL;
 }
 
 bool rbd_config_link_base(const struct rbd_config *cfg, int port, char *out, size_t size)
@@ -667,7 +589,7 @@ static void top_parse(struct loader *L, yaml_node_t *root)
 	if (v[K_EXTERNAL_URL])
 		external_url_parse(L, v[K_EXTERNAL_URL]);
 	if (v[K_ACTIONS])
-		rbd_rules_parse_actions(cfg, f, v[K_ACTIONS], L->dir);
+		rbd_actions_load(cfg, f, v[K_ACTIONS], L->dir);
 	if (v[K_RULES])
 		rbd_rules_load(cfg, f, v[K_RULES], L->dir);
 	for (size_t i = 0; i < cfg->n_actions; i++)
@@ -702,7 +624,7 @@ int rbd_config_load(struct rbd_config **out, const char *path, struct rbd_diag *
 
 	if (rbd_yfile_load(&f, path, d) == 0)
 		top_parse(&L, rbd_yroot(&f));
-	/* rules.c adds the errors of the rule files to the config file's count. */
+	/* rbd_rules_load adds the errors of the rule files to the config file's count. */
 	nerr = f.nerr;
 	rbd_yfile_clear(&f);
 

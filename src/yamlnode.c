@@ -5,7 +5,7 @@
  * never echo a value that could be a secret (it only ever sees config text, and
  * token values are not in the config).
  */
-#include "runbookd/yamlnode.h"
+#include "yamlnode.h"
 #include "runbookd/buf.h"
 #include "runbookd/err.h"
 #include "runbookd/timeutil.h"
@@ -18,6 +18,53 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+/* Past this many diagnostics a load stops adding more (one last line says so). */
+#define DIAG_MAX 500
+
+void rbd_diag_add(struct rbd_diag *d, const char *file, int line, const char *fmt, ...)
+{
+	struct rbd_buf b = RBD_BUF_INIT(64 * 1024);
+	va_list ap;
+	char *msg;
+	int n;
+
+	if (!d || d->n > DIAG_MAX)
+		return;
+	if (d->n == DIAG_MAX) {
+		msg = rbd_strdup("too many errors; stopping here");
+		goto add;
+	}
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		n = 0;
+	msg = rbd_calloc(1, (size_t)n + 1);
+	va_start(ap, fmt);
+	vsnprintf(msg, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	if (line > 0)
+		rbd_buf_printf(&b, "%s:%d: %s", file ? file : "-", line, msg);
+	else
+		rbd_buf_printf(&b, "%s: %s", file ? file : "-", msg);
+	free(msg);
+	msg = rbd_buf_steal(&b);
+add:
+	d->msgs = rbd_realloc(d->msgs, (d->n + 1) * sizeof(*d->msgs));
+	d->msgs[d->n++] = msg;
+}
+
+void rbd_diag_clear(struct rbd_diag *d)
+{
+	if (!d)
+		return;
+	for (size_t i = 0; i < d->n; i++)
+		free(d->msgs[i]);
+	free(d->msgs);
+	d->msgs = NULL;
+	d->n = 0;
+}
 
 static char *vformat(const char *fmt, va_list ap)
 {

@@ -12,9 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "runbookd/template.h"
-
-struct rbd_matcher;
+#include "runbookd/diag.h"
+#include "runbookd/runbook.h"
 
 enum rbd_mode { RBD_MODE_DRY_RUN, RBD_MODE_ENFORCE };
 
@@ -45,54 +44,6 @@ struct rbd_limits {
 	int64_t kill_grace_ms;        /* SIGTERM -> SIGKILL, default 5s */
 };
 
-enum rbd_action_kind { RBD_ACTION_RUN, RBD_ACTION_HTTP, RBD_ACTION_SILENCE };
-
-struct rbd_action_def {
-	char *name;
-	enum rbd_action_kind kind;
-	char *file;
-	int line;
-	/* run: argv[0] is resolved to an absolute path at load */
-	struct rbd_template **argv;
-	size_t argc;
-	char *program;                /* resolved absolute path of argv[0] */
-	/* http */
-	char *method;
-	char *url_base;               /* fixed "scheme://host:port" */
-	struct rbd_template *url_rest; /* path and query, templated, URL-escaped */
-	struct rbd_template *body;    /* JSON-escaped values; may be NULL */
-	/* silence */
-	char **silence_labels;
-	size_t n_silence_labels;
-	int64_t silence_duration_ms;
-	/* all kinds */
-	struct rbd_param_spec *params;
-	size_t n_params;
-	int64_t timeout_ms;           /* default 60s */
-};
-
-enum rbd_rule_on { RBD_ON_FIRING, RBD_ON_RESOLVED };
-
-struct rbd_rule {
-	char *name;
-	char *description;
-	char *file;
-	int line;
-	struct rbd_matcher **matchers;
-	size_t n_matchers;
-	enum rbd_rule_on on;
-	const struct rbd_action_def *action;   /* borrowed from the config */
-	char **param_names;                    /* the rule's params: name -> template */
-	struct rbd_template **param_values;
-	size_t n_params;
-	bool approval;
-	bool dry_run;
-	int approvals;                         /* quorum, >= 1 */
-	int64_t cooldown_ms;                   /* 0: none */
-	int max_runs_per_hour;                 /* 0: unlimited */
-	int max_failures_per_hour;             /* 0: no breaker */
-};
-
 struct rbd_config {
 	char *path;                   /* the config file as given */
 	char *listen_host;            /* "127.0.0.1", "localhost", "::1" (no brackets) */
@@ -115,18 +66,6 @@ struct rbd_config {
 	char *external_url;           /* where people reach runbookd, no trailing '/';
 	                               * NULL when not configured */
 };
-
-/* Diagnostics collected by a load: every problem found, "FILE:LINE: message". */
-struct rbd_diag {
-	char **msgs;
-	size_t n;
-};
-/* Adds "FILE:LINE: message" ("FILE: message" when line <= 0); d may be NULL. Past
- * 500 entries one "too many errors" line is added and the rest dropped. */
-void rbd_diag_add(struct rbd_diag *d, const char *file, int line, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-/* Frees the messages; d is then empty and reusable. */
-void rbd_diag_clear(struct rbd_diag *d);
 
 /*
  * Loads path (the main config) and the rules it names. On success *out is a new
@@ -152,11 +91,7 @@ void rbd_config_free(struct rbd_config *cfg);
  */
 bool rbd_config_link_base(const struct rbd_config *cfg, int port, char *out, size_t size);
 
-/* Lookups by name; borrowed from cfg; NULL when absent. */
-const struct rbd_action_def *rbd_config_action(const struct rbd_config *cfg, const char *name);
-const struct rbd_rule *rbd_config_rule(const struct rbd_config *cfg, const char *name);
-/* "ingest" "operator" "viewer" ("none" otherwise); "run" "http" "silence". Static. */
+/* "ingest" "operator" "viewer" ("none" otherwise). Static. */
 const char *rbd_role_name(enum rbd_role role);
-const char *rbd_action_kind_name(enum rbd_action_kind kind);
 
 #endif

@@ -1,10 +1,12 @@
 /*
  * yamlnode: the thin layer over libyaml's document API that the loaders (config.c
- * for runbookd.yaml, rules.c for the action catalog and the rule files) share: load
+ * for runbookd.yaml, actions_load.c and rules_load.c for the catalog and the rules) share: load
  * one file, walk a mapping against a table of keys (unknown, duplicate and missing
  * keys are errors), read typed scalars, and report every problem as
- * "FILE:LINE: message" into a struct rbd_diag. Loader-internal: only config.c and
- * rules.c include this header (it is the one place yaml.h is visible). It must never
+ * "FILE:LINE: message" into a struct rbd_diag (rbd_diag_add lives here too).
+ * Loader-internal (src/): only the loaders include it (config.c, actions_load.c,
+ * rules_load.c, runbook_load.c, through runbook_load.h); the one place yaml.h is
+ * visible. It must never
  * stop at the first error when it can go on, and never put a secret into a message.
  */
 #ifndef RUNBOOKD_YAMLNODE_H
@@ -16,7 +18,7 @@
 
 #include <yaml.h>
 
-#include "runbookd/config.h"
+#include "runbookd/diag.h"
 
 /* Hard caps on what a loader reads: bytes per file, and node visits per file (anchors
  * and aliases share nodes, so a small file could otherwise expand enormously). */
@@ -108,22 +110,5 @@ bool rbd_yduration(struct rbd_yfile *f, yaml_node_t *n, const char *ctx, const c
 
 /* Joins dir and a relative path ("" or "." dir keeps path; absolute paths as is). */
 char *rbd_path_join(const char *dir, const char *path);
-
-/*
- * Loader internals implemented in rules.c, called by config.c.
- * rbd_rules_parse_actions fills cfg->actions from the `actions:` mapping (a relative
- * program path in a run argv resolves against dir).
- * rbd_rules_load loads the rules named by the `rules:` value (node in cf): a path
- * string (file or directory of *.yaml / *.yml, resolved against dir) or an inline
- * list; rules go to cfg->rules in order and cfg->rules_path is set. Both report
- * problems through the files' diagnostics, add the errors of every rule file to
- * cf->nerr, and never stop early.
- */
-void rbd_rules_parse_actions(struct rbd_config *cfg, struct rbd_yfile *cf, yaml_node_t *actions,
-			     const char *dir);
-void rbd_rules_load(struct rbd_config *cfg, struct rbd_yfile *cf, yaml_node_t *rules,
-		    const char *dir);
-void rbd_action_def_clear(struct rbd_action_def *a);
-void rbd_rule_clear(struct rbd_rule *r);
 
 #endif

@@ -1,0 +1,365 @@
+/*
+ * actions_load: loads the action catalog (`actions:` in runbookd.yaml: the whitelist
+ * of everything runbookd may ever run or call), checking every cross-reference at
+ * load time: programs resolve on PATH, templates only reference what their place
+ * allows, every param has an allowlist. It must never let a value from the network
+ * reach an argv element or a request without passing through a declared,
+ * allowlisted param, and never stop at the first problem.
+ */
+#include "runbook_load.h"
+#include "runbookd/buf.h"
+#include "runbookd/err.h"
+#include "runbookd/exec.h"
+#include "runbookd/httpc.h"
+#include "runbookd/log.h"
+#include "runbookd/regex.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define SEC 1000LL
+#define HOUR (3600 * SEC)
+#define DAY (24 * HOUR)
+
+static void param_spec_parse(struct rbd_yfile *f, struct rbd_param_spec *spec, yaml_node_t *n,
+			     const char *ctx)
+{
+	static const struct rbd_ykey keys[] = { { "one_of", false }, { "pattern", false } };
+	yaml_node_t *v[2];
+	const char *s;
+
+	if (!rbd_ymap_fetch(f, n, ctx, keys, 2, v))
+		return;
+	if (!v[0] == !v[1]) {
+		rbd_yerr(f, n, "%s: needs exactly one of one_of or pattern (a param without an "
+			 "allowlist is refused)", ctx);
+		return;
+	}
+	if (v[0]) {
+		size_t len = rbd_yseq_len(v[0]);
+
+		if (!rbd_yseq_check(f, v[0], ctx))
+			return;
+		if (len == 0) {
+			rbd_yerr(f, v[0], "%s: one_of: the list is empty", ctx);
+			return;
+		}
+		spec->one_of = rbd_calloc(len, sizeof(*spec->one_of));
+		for (size_t i = 0; i < len; i++) {
+			yaml_node_t *item = rbd_yseq_item(f, v[0], i);
+
+			if (!item || !rbd_ystr(f, item, ctx, "one_of", &s))
+				continue;
+			if (!s[0]) {
+				rbd_yerr(f, item, "%s: one_of: empty values are never allowed", ctx);
+				continue;
+			}
+			spec->one_of[spec->n_one_of++] = rbd_strdup(s);
+		}
+		return;
+	}
+	if (!rbd_ystr(f, v[1], ctx, "pattern", &s))
+		return;
+	if (rbd_regex_compile(&spec->pattern, s) != 0)
+		rbd_yerr(f, v[1], "%s: pattern: %s", ctx, rbd_err_msg());
+}
+
+static void params_parse(struct rbd_yfile *f, struct rbd_action_def *a, yaml_node_t *n,
+			 const char *ctx)
+{
+	struct rbd_buf pctx = RBD_BUF_INIT(4096);
+	size_t len = rbd_ymap_len(n);
+
+	if (!rbd_ymap_check(f, n, ctx))
+		return;
+	a->params = rbd_calloc(len, sizeof(*a->params));
+	for (size_t i = 0; i < len; i++) {
+		yaml_node_t *k, *v;
+		const char *name;
+
+		if (!rbd_ymap_pair(f, n, i, &k, &v))
+			break;
+		if (k->type != YAML_SCALAR_NODE)
+			continue;       /* reported by rbd_ymap_check */
+		name = (const char *)k->data.scalar.value;
+		if (!rbd_load_ident_ok(name)) {
+			rbd_yerr(f, k, "%s: \"%s\" is not a param name (letters, digits, _)", ctx, name);
+			continue;
+		}
+		if (rbd_action_param_spec(a, name))
+			continue;       /* duplicate, reported by rbd_ymap_check */
+		rbd_buf_reset(&pctx);
+		rbd_buf_printf(&pctx, "%s: params: %s", ctx, name);
+		a->params[a->n_params].name = rbd_strdup(name);
+		param_spec_parse(f, &a->params[a->n_params], v, rbd_buf_cstr(&pctx));
+		a->n_params++;
+	}
+	rbd_buf_free(&pctx);
+}
+
+static void run_parse(struct rbd_yfile *f, struct rbd_action_def *a, yaml_node_t *n,
+		      const char *ctx, const char *dir, bool *used, bool dry_run)
+{
+	struct rbd_buf where = RBD_BUF_INIT(64);
+	size_t len = rbd_yseq_len(n);
+
+	if (!rbd_yseq_check(f, n, ctx))
+		return;
+	if (len == 0) {
+		rbd_yerr(f, n, "%s: run: the argv list is empty", ctx);
+		return;
+	}
+	a->argv = rbd_calloc(len, sizeof(*a->argv));
+	for (size_t i = 0; i < len; i++) {
+		yaml_node_t *item = rbd_yseq_item(f, n, i);
+		struct rbd_template *t;
+
+		if (!item)
+			break;
+		rbd_buf_reset(&where);
+		rbd_buf_printf(&where, "run[%zu]", i);
+		t = rbd_load_template(f, item, ctx, rbd_buf_cstr(&where));
+		if (!t)
+			continue;
+		a->argv[a->argc++] = t;
+		if (i > 0) {
+			rbd_load_refs_check(f, item, t, RBD_REFS_RUN, a, used, ctx, rbd_buf_cstr(&where),
+				   "a run argv");
+			continue;
+		}
+		if (!rbd_template_is_literal(t)) {
+			rbd_yerr(f, item, "%s: run[0]: the program must be written literally, "
+				 "without templates", ctx);
+			continue;
+		}
+		const char *prog = rbd_template_source(t);
+		char *joined = NULL, *path = NULL;
+
+		/* A relative path with a slash is relative to the config file, like the
+		 * other paths in it; made absolute here so that exec gets a full path. */
+		if (strchr(prog, '/') && prog[0] != '/') {
+			joined = rbd_path_join(dir, prog);
+			path = realpath(joined, NULL);
+			if (!path) {
+				rbd_yerr(f, item, "%s: run[0]: program %s not found (%s)", ctx, joined,
+					 strerror(errno));
+				free(joined);
+				continue;
+			}
+		}
+		if (rbd_exec_resolve(&a->program, path ? path : prog, NULL) != 0) {
+			/* In dry-run mode nothing is executed: let the rules be tried on a
+			 * machine without the program (the plans show the bare name). Enforce
+			 * mode refuses the config, and exec refuses a non-absolute argv[0]. */
+			if (dry_run && !path && !strchr(prog, '/')) {
+				rbd_log_warn("program not found on PATH; dry-run plans show it "
+					     "unresolved and enforce mode will refuse this config",
+					     "action", a->name, "program", prog);
+				a->program = rbd_strdup(prog);
+			} else {
+				rbd_yerr(f, item, "%s: run[0]: program \"%s\" not found (%s)", ctx,
+					 path ? path : prog, rbd_err_msg());
+			}
+		}
+		free(joined);
+		free(path);
+	}
+	rbd_buf_free(&where);
+}
+
+static const char *const http_methods[] = { "GET", "POST", "PUT", "PATCH", "DELETE" };
+
+static void http_parse(struct rbd_yfile *f, struct rbd_action_def *a, yaml_node_t *n,
+		       const char *ctx, bool *used)
+{
+	static const struct rbd_ykey keys[] = {
+		{ "method", true }, { "url", true }, { "body", false },
+	};
+	struct rbd_buf hctx = RBD_BUF_INIT(4096);
+	yaml_node_t *v[3];
+	const char *s, *sch, *end, *tpl;
+	char *base = NULL;
+
+	rbd_buf_printf(&hctx, "%s: http", ctx);
+	if (!rbd_ymap_fetch(f, n, rbd_buf_cstr(&hctx), keys, 3, v))
+		goto done;
+	if (v[0] && rbd_ystr(f, v[0], rbd_buf_cstr(&hctx), "method", &s)) {
+		for (size_t i = 0; i < sizeof(http_methods) / sizeof(http_methods[0]); i++)
+			if (strcmp(s, http_methods[i]) == 0)
+				a->method = rbd_strdup(s);
+		if (!a->method)
+			rbd_yerr(f, v[0], "%s: method: \"%s\" is not one of GET, POST, PUT, PATCH, DELETE",
+				 rbd_buf_cstr(&hctx), s);
+	}
+	if (v[1] && rbd_ystr(f, v[1], rbd_buf_cstr(&hctx), "url", &s)) {
+		/* scheme://host:port is pinned here; templates only after it. */
+		sch = strstr(s, "://");
+		end = sch ? sch + 3 + strcspn(sch + 3, "/?#") : NULL;
+		tpl = strstr(s, "{{");
+		if (!sch) {
+			rbd_yerr(f, v[1], "%s: url: \"%s\" is not an http:// or https:// URL",
+				 rbd_buf_cstr(&hctx), s);
+		} else if (tpl && tpl < end) {
+			rbd_yerr(f, v[1], "%s: url: the scheme, host and port must be literal; "
+				 "templates may appear only in the path, query and body",
+				 rbd_buf_cstr(&hctx));
+		} else {
+			char *prefix = rbd_strndup(s, (size_t)(end - s));
+
+			if (rbd_httpc_url_base(&base, prefix) != 0) {
+				rbd_yerr(f, v[1], "%s: url: \"%s\": %s", rbd_buf_cstr(&hctx), prefix,
+					 rbd_err_msg());
+			} else {
+				a->url_base = base;
+				base = NULL;
+				if (rbd_template_compile(&a->url_rest, end) != 0)
+					rbd_yerr(f, v[1], "%s: url: %s", rbd_buf_cstr(&hctx), rbd_err_msg());
+				else
+					rbd_load_refs_check(f, v[1], a->url_rest, RBD_REFS_HTTP, a, used, ctx,
+						   "http: url", "an http action");
+			}
+			free(prefix);
+		}
+	}
+	if (v[2]) {
+		a->body = rbd_load_template(f, v[2], rbd_buf_cstr(&hctx), "body");
+		if (a->body)
+			rbd_load_refs_check(f, v[2], a->body, RBD_REFS_HTTP, a, used, ctx, "http: body",
+				   "an http action");
+	}
+done:
+	free(base);
+	rbd_buf_free(&hctx);
+}
+
+static void silence_parse(struct rbd_yfile *f, struct rbd_action_def *a, yaml_node_t *n,
+			  const char *ctx)
+{
+	static const struct rbd_ykey keys[] = { { "labels", true }, { "duration", true } };
+	struct rbd_buf sctx = RBD_BUF_INIT(4096);
+	yaml_node_t *v[2];
+	const char *s;
+	size_t len;
+
+	rbd_buf_printf(&sctx, "%s: silence", ctx);
+	if (!rbd_ymap_fetch(f, n, rbd_buf_cstr(&sctx), keys, 2, v))
+		goto done;
+	if (v[1])
+		rbd_yduration(f, v[1], rbd_buf_cstr(&sctx), "duration", SEC, 365 * DAY,
+			      &a->silence_duration_ms);
+	if (!v[0] || !rbd_yseq_check(f, v[0], rbd_buf_cstr(&sctx)))
+		goto done;
+	len = rbd_yseq_len(v[0]);
+	if (len == 0) {
+		rbd_yerr(f, v[0], "%s: labels: the list is empty (a silence on no labels would "
+			 "silence everything)", rbd_buf_cstr(&sctx));
+		goto done;
+	}
+	a->silence_labels = rbd_calloc(len, sizeof(*a->silence_labels));
+	for (size_t i = 0; i < len; i++) {
+		yaml_node_t *item = rbd_yseq_item(f, v[0], i);
+		bool dup = false;
+
+		if (!item || !rbd_ystr(f, item, rbd_buf_cstr(&sctx), "labels", &s))
+			continue;
+		if (!rbd_load_ident_ok(s)) {
+			rbd_yerr(f, item, "%s: labels: \"%s\" is not a label name", rbd_buf_cstr(&sctx), s);
+			continue;
+		}
+		for (size_t j = 0; j < a->n_silence_labels; j++)
+			dup = dup || strcmp(a->silence_labels[j], s) == 0;
+		if (dup) {
+			rbd_yerr(f, item, "%s: labels: \"%s\" is listed twice", rbd_buf_cstr(&sctx), s);
+			continue;
+		}
+		a->silence_labels[a->n_silence_labels++] = rbd_strdup(s);
+	}
+done:
+	rbd_buf_free(&sctx);
+}
+
+enum { A_RUN, A_HTTP, A_SILENCE, A_PARAMS, A_TIMEOUT, A_COUNT };
+static const struct rbd_ykey action_keys[A_COUNT] = {
+	[A_RUN] = { "run", false },
+	[A_HTTP] = { "http", false },
+	[A_SILENCE] = { "silence", false },
+	[A_PARAMS] = { "params", false },
+	[A_TIMEOUT] = { "timeout", false },
+};
+
+static void action_parse(struct rbd_yfile *f, struct rbd_action_def *a, yaml_node_t *k,
+			 yaml_node_t *n, const char *dir, bool dry_run)
+{
+	struct rbd_buf ctx = RBD_BUF_INIT(4096);
+	yaml_node_t *v[A_COUNT];
+	bool *used = NULL;
+	int kinds;
+
+	a->file = rbd_strdup(f->path);
+	a->line = rbd_yline(k);
+	a->timeout_ms = 60 * SEC;
+	rbd_buf_printf(&ctx, "action %s", a->name);
+	if (!rbd_ymap_fetch(f, n, rbd_buf_cstr(&ctx), action_keys, A_COUNT, v))
+		goto done;
+	if (v[A_PARAMS])
+		params_parse(f, a, v[A_PARAMS], rbd_buf_cstr(&ctx));
+	used = rbd_calloc(a->n_params + 1, sizeof(*used));
+	if (v[A_TIMEOUT])
+		rbd_yduration(f, v[A_TIMEOUT], rbd_buf_cstr(&ctx), "timeout", 1, DAY, &a->timeout_ms);
+	kinds = !!v[A_RUN] + !!v[A_HTTP] + !!v[A_SILENCE];
+	if (kinds != 1) {
+		rbd_yerr(f, n, "%s: needs exactly one of run, http or silence%s", rbd_buf_cstr(&ctx),
+			 kinds ? " (an action does one thing)" : "");
+		goto done;
+	}
+	if (v[A_RUN]) {
+		a->kind = RBD_ACTION_RUN;
+		run_parse(f, a, v[A_RUN], rbd_buf_cstr(&ctx), dir, used, dry_run);
+	} else if (v[A_HTTP]) {
+		a->kind = RBD_ACTION_HTTP;
+		http_parse(f, a, v[A_HTTP], rbd_buf_cstr(&ctx), used);
+	} else {
+		a->kind = RBD_ACTION_SILENCE;
+		silence_parse(f, a, v[A_SILENCE], rbd_buf_cstr(&ctx));
+	}
+	for (size_t i = 0; i < a->n_params; i++)
+		if (!used[i])
+			rbd_log_warn("action declares a param it never uses", "file", f->path,
+				     "action", a->name, "param", a->params[i].name);
+done:
+	free(used);
+	rbd_buf_free(&ctx);
+}
+
+void rbd_actions_load(struct rbd_config *cfg, struct rbd_yfile *cf, yaml_node_t *actions,
+		      const char *dir)
+{
+	size_t len = rbd_ymap_len(actions);
+
+	if (!rbd_ymap_check(cf, actions, "actions"))
+		return;
+	cfg->actions = rbd_calloc(len, sizeof(*cfg->actions));
+	for (size_t i = 0; i < len; i++) {
+		struct rbd_action_def *a = &cfg->actions[cfg->n_actions];
+		yaml_node_t *k, *v;
+		const char *name;
+
+		if (!rbd_ymap_pair(cf, actions, i, &k, &v))
+			break;
+		if (k->type != YAML_SCALAR_NODE)
+			continue;
+		name = (const char *)k->data.scalar.value;
+		if (!rbd_load_name_ok(name)) {
+			rbd_yerr(cf, k, "actions: \"%s\" is not an action name (A-Z a-z 0-9 _ - .)",
+				 name);
+			continue;
+		}
+		if (rbd_config_action(cfg, name))
+			continue;       /* duplicate key, reported by rbd_ymap_check */
+		a->name = rbd_strdup(name);
+		cfg->n_actions++;
+		action_parse(cf, a, k, v, dir, cfg->mode == RBD_MODE_DRY_RUN);
+	}
+}
