@@ -508,11 +508,29 @@ static void notify_parse(struct loader *L, yaml_node_t *node)
 		L->cfg->notify_url = url_parse(L, v[0], "notify");
 }
 
+/* ui: {refresh, session_idle, session_max} for the browser console. */
+static void ui_parse(struct loader *L, yaml_node_t *node)
+{
+	static const struct rbd_ykey keys[] = {
+		{ "refresh", false }, { "session_idle", false }, { "session_max", false },
+	};
+	yaml_node_t *v[3];
+
+	if (!rbd_ymap_fetch(L->f, node, "ui", keys, 3, v))
+		return;
+	if (v[0])
+		rbd_yduration(L->f, v[0], "ui", "refresh", 0, DAY, &L->cfg->ui.refresh_ms);
+	if (v[1])
+		rbd_yduration(L->f, v[1], "ui", "session_idle", MIN, DAY, &L->cfg->ui.session_idle_ms);
+	if (v[2])
+		rbd_yduration(L->f, v[2], "ui", "session_max", MIN, 7 * DAY, &L->cfg->ui.session_max_ms);
+}
+
 /* --- the file ------------------------------------------------------------------ */
 
 enum {
 	K_LISTEN, K_DATABASE, K_MODE, K_RULES, K_AUTH, K_LIMITS, K_ACTIONS, K_ALERTMANAGER,
-	K_NOTIFY, K_EXTERNAL_URL, K_COUNT
+	K_NOTIFY, K_EXTERNAL_URL, K_UI, K_COUNT
 };
 static const struct rbd_ykey top_keys[K_COUNT] = {
 	[K_LISTEN] = { "listen", false },
@@ -525,6 +543,7 @@ static const struct rbd_ykey top_keys[K_COUNT] = {
 	[K_ALERTMANAGER] = { "alertmanager", false },
 	[K_NOTIFY] = { "notify", false },
 	[K_EXTERNAL_URL] = { "external_url", false },
+	[K_UI] = { "ui", false },
 };
 
 static char *dir_of(const char *path)
@@ -588,6 +607,8 @@ static void top_parse(struct loader *L, yaml_node_t *root)
 		notify_parse(L, v[K_NOTIFY]);
 	if (v[K_EXTERNAL_URL])
 		external_url_parse(L, v[K_EXTERNAL_URL]);
+	if (v[K_UI])
+		ui_parse(L, v[K_UI]);
 	if (v[K_ACTIONS])
 		rbd_actions_load(cfg, f, v[K_ACTIONS], L->dir);
 	if (v[K_RULES])
@@ -621,6 +642,9 @@ int rbd_config_load(struct rbd_config **out, const char *path, struct rbd_diag *
 	cfg->mode = RBD_MODE_DRY_RUN;
 	limits_default(&cfg->limits);
 	cfg->am_poll_ms = 30 * SEC;
+	cfg->ui.refresh_ms = 30 * SEC;
+	cfg->ui.session_idle_ms = 30 * MIN;
+	cfg->ui.session_max_ms = 12 * 60 * MIN;
 
 	if (rbd_yfile_load(&f, path, d) == 0)
 		top_parse(&L, rbd_yroot(&f));

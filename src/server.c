@@ -7,6 +7,7 @@
 #include "runbookd/log.h"
 #include "runbookd/routes.h"
 #include "runbookd/timeutil.h"
+#include "runbookd/ui.h"
 
 #include <arpa/inet.h>
 #include <microhttpd.h>
@@ -25,11 +26,23 @@
 struct rbd_server {
 	struct MHD_Daemon *d;
 	struct rbd_app *app;
+	struct rbd_ui *ui;
 	atomic_int in_flight;
+};
+
+#define FORM_FIELDS 16
+
+/* The decoded fields of a form body (the console's). */
+struct form {
+	char *key[FORM_FIELDS];
+	struct rbd_buf val[FORM_FIELDS];
+	int n;
 };
 
 struct conn_ctx {
 	const struct rbd_route *route;
+	const struct rbd_ui_route *ui_route;  /* the console's requests */
+	struct form form;
 	struct rbd_request req;
 	struct rbd_response resp;
 	struct rbd_buf body;
@@ -42,6 +55,76 @@ struct conn_ctx {
 static const char *get_arg(void *ctx, const char *name)
 {
 	return MHD_lookup_connection_value(ctx, MHD_GET_ARGUMENT_KIND, name);
+}
+
+static const char *get_cookie(void *ctx, const char *name)
+{
+	return MHD_lookup_connection_value(ctx, MHD_COOKIE_KIND, name);
+}
+
+static const char *get_field(void *ctx, const char *name)
+{
+	struct form *f = ctx;
+
+	for (int i = 0; i < f->n; i++)
+		if (strcmp(f->key[i], name) == 0)
+			return rbd_buf_cstr(&f->val[i]);
+	return NULL;
+}
+
+/* MHD's post processor hands a value in pieces (off > 0 continues the last key). */
+static enum MHD_Result on_field(void *cls, enum MHD_ValueKind kind, const char *key,
+				const char *filename, const char *content_type,
+				const char *transfer_encoding, const char *data, uint64_t off,
+				size_t size)
+{
+	struct form *f = cls;
+
+	if (off == 0 || f->n == 0 || strcmp(f->key[f->n - 1], key) != 0) {
+		if (f->n == FORM_FIELDS)
+			return MHD_NO;
+		f->key[f->n] = rbd_strdup(key);
+		rbd_buf_init(&f->val[f->n], 64 * 1024);
+		f->n++;
+	}
+	return rbd_buf_append(&f->val[f->n - 1], data, size) ? MHD_NO : MHD_YES;
+}
+
+/* Decodes an application/x-www-form-urlencoded body (none for other types). */
+static void parse_form(struct MHD_Connection *c, struct conn_ctx *cc)
+{
+	struct MHD_PostProcessor *pp;
+
+	cc->req.form_ctx = &cc->form;
+	if (!cc->body.len)
+		return;
+	pp = MHD_create_post_processor(c, 1024, on_field, &cc->form);
+	if (!pp)
+		return;
+	MHD_post_process(pp, rbd_buf_cstr(&cc->body), cc->body.len);
+	MHD_destroy_post_processor(pp);
+}
+
+static void form_clear(struct form *f)
+{
+	for (int i = 0; i < f->n; i++) {
+		free(f->key[i]);
+		rbd_buf_free(&f->val[i]);
+	}
+	f->n = 0;
+}
+
+static void peer_address(struct MHD_Connection *c, char *out, size_t size)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+
+	out[0] = '\0';
+	if (sa && sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, out, (socklen_t)size);
+	else if (sa && sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, out, (socklen_t)size);
 }
 
 static enum MHD_Result send_response(struct MHD_Connection *c, struct conn_ctx *cc)
@@ -62,6 +145,8 @@ static enum MHD_Result send_response(struct MHD_Connection *c, struct conn_ctx *
 	MHD_add_response_header(mr, "X-Content-Type-Options", "nosniff");
 	if (r->status == 401)
 		MHD_add_response_header(mr, "WWW-Authenticate", "Bearer realm=\"runbookd\"");
+	for (int i = 0; i < r->n_headers; i++)
+		MHD_add_response_header(mr, r->headers[i].name, r->headers[i].value);
 	ret = MHD_queue_response(c, (unsigned)r->status, mr);
 	MHD_destroy_response(mr);
 	cc->answered = 1;
@@ -82,10 +167,18 @@ static enum MHD_Result begin(struct rbd_server *srv, struct MHD_Connection *c,
 	cc->req.arg = get_arg;
 	cc->req.arg_ctx = c;
 	cc->req.rt = rt;
+	cc->req.cookie = get_cookie;
+	cc->req.form = get_field;
+	cc->req.form_ctx = &cc->form;
+	peer_address(c, cc->req.peer, sizeof(cc->req.peer));
 	cc->max_body = rt->cfg->limits.max_body_bytes;
 	rbd_buf_init(&cc->body, cc->max_body);
-	if (rbd_routes_preflight(&cc->route, &cc->req, auth, &cc->resp))
+	if (rbd_ui_claims(url)) {
+		if (rbd_ui_preflight(&cc->ui_route, srv->ui, &cc->req, &cc->resp))
+			return send_response(c, cc);
+	} else if (rbd_routes_preflight(&cc->route, &cc->req, auth, &cc->resp)) {
 		return send_response(c, cc);
+	}
 	if (clen) {
 		char *end;
 		unsigned long long n = strtoull(clen, &end, 10);
@@ -133,6 +226,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	}
 	cc->req.body = rbd_buf_cstr(&cc->body);
 	cc->req.body_len = cc->body.len;
+	if (cc->ui_route) {
+		parse_form(c, cc);
+		rbd_ui_handle(cc->ui_route, srv->ui, srv->app, &cc->req, &cc->resp);
+		return send_response(c, cc);
+	}
 	rbd_routes_handle(cc->route, srv->app, &cc->req, &cc->resp);
 	return send_response(c, cc);
 }
@@ -148,6 +246,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 		return;
 	if (cc->resp.status) {
 		snprintf(labels, sizeof(labels), "route=\"%s\",code=\"%d\"",
+			 cc->ui_route ? rbd_ui_route_pattern(cc->ui_route) :
 			 cc->route ? rbd_route_pattern(cc->route) : "other", cc->resp.status);
 		rbd_metrics_add(srv->app->metrics, "runbookd_http_requests_total", labels, 1);
 		rbd_metrics_observe(srv->app->metrics, "runbookd_http_request_duration_seconds", NULL,
@@ -156,6 +255,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	rbd_request_clear(&cc->req);
 	rbd_runtime_release(cc->req.rt);
 	rbd_buf_free(&cc->resp.body);
+	rbd_response_headers_clear(&cc->resp);
+	form_clear(&cc->form);
 	rbd_buf_free(&cc->body);
 	free(cc);
 	*con_cls = NULL;
@@ -207,6 +308,7 @@ int rbd_server_start(struct rbd_server **out, struct rbd_app *app, int *out_port
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	srv->app = app;
+	srv->ui = rbd_ui_new();
 	srv->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, srv,
 		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error, srv,
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
@@ -228,6 +330,7 @@ int rbd_server_start(struct rbd_server **out, struct rbd_app *app, int *out_port
 	return 0;
 fail:
 	rbd_runtime_release(rt);
+	rbd_ui_free(srv->ui);
 	free(srv);
 	return rc;
 }
@@ -245,5 +348,6 @@ void rbd_server_stop(struct rbd_server *srv, int drain_ms)
 	MHD_stop_daemon(srv->d);
 	if (s != MHD_INVALID_SOCKET)
 		close(s);
+	rbd_ui_free(srv->ui);
 	free(srv);
 }

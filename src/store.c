@@ -94,6 +94,9 @@ static const char *const stmt_sql[ST_COUNT] = {
 		"a.labels, a.annotations, a.first_seen, a.last_seen FROM alerts a JOIN incidents i "
 		"ON i.id = a.incident_id WHERE i.status = 'open' AND a.status = 'firing' ORDER BY a.id",
 	[ST_STATE_COUNTS] = "SELECT state, count(*) FROM actions GROUP BY state",
+	[ST_DECISIONS] = "SELECT operator, decision, comment, ts FROM approvals WHERE action_id = ?1 "
+		"ORDER BY ts, operator",
+	[ST_ACT_EXPIRES] = "SELECT expires_at FROM actions WHERE id = ?1",
 };
 
 /* ---- connections and statements ---- */

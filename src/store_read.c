@@ -295,3 +295,48 @@ void rbd_store_events_close(struct rbd_event_iter *it)
 	reader_put(it->s, it->c);
 	free(it);
 }
+
+int rbd_store_decisions(struct rbd_store *s, struct rbd_decision **out, size_t *out_n,
+			int64_t *out_expires_ms, int64_t action_id)
+{
+	struct conn *c = reader_get(s);
+	sqlite3_stmt *st = stmt(c, ST_DECISIONS);
+	struct rbd_decision *list = NULL;
+	size_t n = 0, cap = 0;
+	int rc = RBD_EUNAVAIL;
+
+	*out_expires_ms = 0;
+	if (!st)
+		goto done;
+	sqlite3_bind_int64(st, 1, action_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == cap)
+			list = rbd_realloc(list, (cap = cap ? cap * 2 : 4) * sizeof(*list));
+		list[n].operator_name = col_text(st, 0);
+		list[n].decision = col_text(st, 1);
+		list[n].comment = col_text(st, 2);
+		list[n++].ts_ms = sqlite3_column_int64(st, 3);
+	}
+	sqlite3_reset(st);
+	rc = (rc == SQLITE_DONE) ? 0 : db_error(c->db, rc, "list decisions");
+	st = rc ? NULL : stmt(c, ST_ACT_EXPIRES);
+	if (st) {
+		sqlite3_bind_int64(st, 1, action_id);
+		rc = step_int(c, st, out_expires_ms, "action expiry");
+	}
+done:
+	*out = list;
+	*out_n = n;
+	reader_put(s, c);
+	return rc;
+}
+
+void rbd_decisions_free(struct rbd_decision *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].operator_name);
+		free(v[i].decision);
+		free(v[i].comment);
+	}
+	free(v);
+}

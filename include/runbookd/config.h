@@ -65,6 +65,11 @@ struct rbd_config {
 	char *notify_url;             /* NULL when no notify section */
 	char *external_url;           /* where people reach runbookd, no trailing '/';
 	                               * NULL when not configured */
+	struct {
+		int64_t refresh_ms;           /* list pages reload this often; 0: never (30s) */
+		int64_t session_idle_ms;      /* default 30m */
+		int64_t session_max_ms;       /* default 12h */
+	} ui;                         /* the browser console: `ui:` */
 };
 
 /*

@@ -25,12 +25,24 @@ struct rbd_request {
 	const char *(*arg)(void *ctx, const char *name);
 	void *arg_ctx;
 	struct rbd_runtime *rt;       /* the config snapshot this request uses */
+	/* For the console (ui.c): a cookie's value, a decoded field of an
+	 * application/x-www-form-urlencoded body (NULL when absent), the peer address. */
+	const char *(*cookie)(void *ctx, const char *name);
+	const char *(*form)(void *ctx, const char *name);
+	void *form_ctx;
+	char peer[64];
 };
+
+#define RBD_RESPONSE_HEADERS 10
 
 struct rbd_response {
 	int status;
 	const char *content_type;
 	struct rbd_buf body;
+	/* More headers (the console's Set-Cookie, Location, CSP): static names, values
+	 * owned by the response and freed with it. */
+	struct { const char *name; char *value; } headers[RBD_RESPONSE_HEADERS];
+	int n_headers;
 };
 
 /*

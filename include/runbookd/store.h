@@ -197,6 +197,21 @@ int rbd_store_rule_stats(struct rbd_store *s, struct rbd_rule_stats *out, const 
 int rbd_store_action_state_counts(struct rbd_store *s,
 				  void (*fn)(void *ctx, const char *state, int64_t n), void *ctx);
 
+/* One operator's decision on an action. */
+struct rbd_decision {
+	char *operator_name;
+	char *decision;               /* "approve" | "reject" */
+	char *comment;                /* NULL when none */
+	int64_t ts_ms;
+};
+/*
+ * The decisions on action id, oldest first (caller frees with rbd_decisions_free),
+ * and when its approval expires (*out_expires_ms, 0: no expiry).
+ */
+int rbd_store_decisions(struct rbd_store *s, struct rbd_decision **out, size_t *out_n,
+			int64_t *out_expires_ms, int64_t action_id);
+void rbd_decisions_free(struct rbd_decision *v, size_t n);
+
 /*
  * Iterates the timeline of an incident, oldest first (its own events plus
  * service-wide events inside its window). Borrowed events until the next call.
