@@ -8,6 +8,7 @@ PKGS=(
   libmicrohttpd-dev libcjson-dev libyaml-dev libsqlite3-dev libcurl4-openssl-dev libpcre2-dev
   curl jq sqlite3 python3 python3-yaml procps iproute2
   prometheus-alertmanager prometheus cmark
+  chromium chromium-driver python3-selenium
 )
 if [ "${1:-}" = "--bench" ]; then
   PKGS+=(wrk webhook)

@@ -38,6 +38,7 @@ struct rbd_ui_route {
 
 static void h_root(struct ui_req *u);
 static void h_css(struct ui_req *u);
+static void h_icon(struct ui_req *u);
 static void h_login_form(struct ui_req *u);
 static void h_login(struct ui_req *u);
 static void h_logout(struct ui_req *u);
@@ -59,7 +60,11 @@ static const struct rbd_ui_route routes[] = {
 	{ "GET",  "/ui/style.css",                   NEED_NONE,     h_css },
 	{ "GET",  "/ui/login",                       NEED_NONE,     h_login_form },
 	{ "POST", "/ui/login",                       NEED_NONE,     h_login },
-	{ "POST", "/ui/logout",                      NEED_VIEWER,   h_logout },
+	{ "GET",  "/ui/favicon.svg",                 NEED_NONE,     h_icon },
+	{ "GET",  "/favicon.ico",                    NEED_NONE,     h_icon },  /* browsers ask */
+	/* A GET: the cookie is SameSite=Strict, so no other site can sign anyone out,
+	 * and a viewer's pages keep no form at all. */
+	{ "GET",  "/ui/logout",                      NEED_VIEWER,   h_logout },
 	{ "GET",  "/ui/",                            NEED_VIEWER,   h_incidents },
 	{ "GET",  "/ui/incidents/{id}",              NEED_VIEWER,   h_incident },
 	{ "GET",  "/ui/incidents/{id}/export.{fmt}", NEED_VIEWER,   h_export },
@@ -93,7 +98,8 @@ void rbd_ui_free(struct rbd_ui *ui)
 
 bool rbd_ui_claims(const char *path)
 {
-	return strcmp(path, "/") == 0 || strcmp(path, "/ui") == 0 || strncmp(path, "/ui/", 4) == 0;
+	return strcmp(path, "/") == 0 || strcmp(path, "/ui") == 0 || strncmp(path, "/ui/", 4) == 0 ||
+	       strcmp(path, "/favicon.ico") == 0;
 }
 
 const char *rbd_ui_route_pattern(const struct rbd_ui_route *route)
@@ -392,6 +398,15 @@ static void h_css(struct ui_req *u)
 	u->resp->content_type = "text/css; charset=utf-8";
 	rbd_buf_reset(&u->resp->body);
 	rbd_buf_puts(&u->resp->body, rbd_ui_css);
+}
+
+static void h_icon(struct ui_req *u)
+{
+	u->resp->status = 200;
+	u->resp->content_type = "image/svg+xml";
+	rbd_buf_reset(&u->resp->body);
+	rbd_buf_puts(&u->resp->body, "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 16 16\">"
+		     "<circle cx=\"8\" cy=\"8\" r=\"7\" fill=\"#c62828\"/></svg>\n");
 }
 
 static void h_login_form(struct ui_req *u)

@@ -56,7 +56,9 @@ void ui_page_begin(struct ui_req *u, struct rbd_buf *b, const char *title, bool 
 	rbd_html_put(b, "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
 		     "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
 		     "<title>%s - runbookd</title>"
-		     "<link rel=\"stylesheet\" href=\"%s/ui/style.css\">", title, u->p);
+		     "<link rel=\"stylesheet\" href=\"%s/ui/style.css\">"
+		     "<link rel=\"icon\" href=\"%s/ui/favicon.svg\" type=\"image/svg+xml\">",
+		     title, u->p, u->p);
 	if (refresh && u->cfg->ui.refresh_ms > 0)
 		rbd_html_put(b, "<meta http-equiv=\"refresh\" content=\"%L\">",
 			     (u->cfg->ui.refresh_ms + 999) / 1000);
@@ -69,10 +71,9 @@ void ui_page_begin(struct ui_req *u, struct rbd_buf *b, const char *title, bool 
 		if (pending)
 			rbd_html_put(b, " <span class=\"count\">%L</span>", pending);
 		rbd_html_put(b, "</a><a href=\"%s/ui/rules\">Rules</a></nav>", u->p);
-		rbd_html_put(b, "<span class=\"who\">%s <span class=\"role\">%s</span> ",
-			     u->se.name, rbd_role_name(u->se.role));
-		button_form(u, b, "/ui/logout", "Sign out", "link", "/ui/");
-		rbd_buf_puts(b, "</span>");
+		rbd_html_put(b, "<span class=\"who\">%s <span class=\"role\">%s</span> "
+			     "<a class=\"signout\" href=\"%s/ui/logout\">Sign out</a></span>",
+			     u->se.name, rbd_role_name(u->se.role), u->p);
 	}
 	rbd_buf_puts(b, "</header>");
 	if (u->se.id[0] && paused) {
@@ -231,6 +232,9 @@ static void put_action(struct ui_req *u, struct rbd_buf *b, const struct rbd_act
 	rbd_buf_puts(b, "<dl class=\"facts\">");
 	if (a->reason)
 		rbd_html_put(b, "<dt>Gate</dt><dd class=\"reason\">%s</dd>", a->reason);
+	else if (pending)
+		rbd_html_put(b, "<dt>Gate</dt><dd class=\"reason\">approval: waiting for %d more "
+			     "operator approval(s)</dd>", a->approvals_needed - approvals);
 	if (a->dry_run)
 		rbd_buf_puts(b, "<dt>Mode</dt><dd>dry-run</dd>");
 	if (a->requires_approval)
@@ -517,7 +521,7 @@ void ui_page_incident(struct ui_req *u, int64_t id)
 	rbd_html_put(&b, " &middot; group <code>%s</code></p>", inc.group_key);
 	rbd_html_put(&b, "<p class=\"exports\">Export: "
 		     "<a href=\"%s/ui/incidents/%L/export.md\">Report (Markdown)</a>"
-		     "<a href=\"%s/ui/incidents/%L/export.md?lang=ko\">보고서 (ko)</a>"
+		     "<a href=\"%s/ui/incidents/%L/export.md?lang=ko\">Report (Korean)</a>"
 		     "<a href=\"%s/ui/incidents/%L/export.json\">JSON</a>"
 		     "<a href=\"%s/ui/incidents/%L/export.csv\">CSV</a></p>",
 		     u->p, id, u->p, id, u->p, id, u->p, id);
@@ -532,7 +536,7 @@ void ui_page_incident(struct ui_req *u, int64_t id)
 		put_alert(&b, &al[i]);
 	rbd_buf_puts(&b, "<h2 id=\"timeline\">Timeline</h2><ol class=\"timeline\">");
 	if (rbd_store_events_open(u->app->store, &it, &inc) == 0)
-		while (rbd_store_events_next(it, &ev) == 0 && ev)
+		while (rbd_store_events_next(it, &ev) > 0)
 			put_event(&b, ev);
 	rbd_store_events_close(it);
 	rbd_buf_puts(&b, "</ol>");

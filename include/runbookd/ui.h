@@ -20,7 +20,7 @@ struct rbd_ui_route;
 struct rbd_ui *rbd_ui_new(void);
 void rbd_ui_free(struct rbd_ui *ui);
 
-/* Is path the console's ("/", "/ui" and everything under "/ui/")? */
+/* Is path the console's ("/", "/ui", everything under "/ui/", "/favicon.ico")? */
 bool rbd_ui_claims(const char *path);
 /*
  * Finds the page or form handler and checks the session and role before any body is
