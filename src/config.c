@@ -519,7 +519,7 @@ static void ui_parse(struct loader *L, yaml_node_t *node)
 	if (!rbd_ymap_fetch(L->f, node, "ui", keys, 3, v))
 		return;
 	if (v[0])
-		rbd_yduration(L->f, v[0], "ui", "refresh", 0, DAY, &L->cfg->ui.refresh_ms);
+		rbd_yduration(L->f, v[0], "ui", "refresh", 0, HOUR, &L->cfg->ui.refresh_ms);
 	if (v[1])
 		rbd_yduration(L->f, v[1], "ui", "session_idle", MIN, DAY, &L->cfg->ui.session_idle_ms);
 	if (v[2])

@@ -463,6 +463,33 @@ static void test_config__link_base(void)
 			 "must not have a query or fragment"));
 }
 
+/* ui: the console's refresh and session expiry, with defaults; 0s turns refresh off. */
+static void test_config__ui(void)
+{
+	struct rbd_config *cfg = NULL;
+	struct rbd_diag d = { 0 };
+
+	CHECK_INT(load_text(&cfg, &d, "listen: 127.0.0.1:0\n"), 0);
+	REQUIRE(cfg != NULL);
+	CHECK_INT(cfg->ui.refresh_ms, 30000);
+	CHECK_INT(cfg->ui.session_idle_ms, 30 * 60000);
+	CHECK_INT(cfg->ui.session_max_ms, 12 * 3600000LL);
+	rbd_config_free(cfg);
+	CHECK_INT(load_text(&cfg, &d, "ui: { refresh: 0s, session_idle: 5m, session_max: 2h }\n"), 0);
+	REQUIRE(cfg != NULL);
+	CHECK_INT(cfg->ui.refresh_ms, 0);
+	CHECK_INT(cfg->ui.session_idle_ms, 5 * 60000);
+	CHECK_INT(cfg->ui.session_max_ms, 2 * 3600000LL);
+	rbd_config_free(cfg);
+	rbd_diag_clear(&d);
+	CHECK(text_error("ui: { refresh: 2h }\n", 1, "ui: refresh: duration 2h is out of range "
+			 "[0ms, 1h 0m]"));
+	CHECK(text_error("ui: { session_idle: 10s }\n", 1, "ui: session_idle: duration 10s is out of "
+			 "range [1m 0s, 1d 0h]"));
+	CHECK(text_error("ui: { colour: red }\n", 1, "ui: unknown key \"colour\" (expected one of: "
+			 "refresh, session_idle, session_max)"));
+}
+
 /* --- one fixture per error case ---------------------------------------------- */
 
 static void test_config__unknown_key(void)
@@ -472,7 +499,7 @@ static void test_config__unknown_key(void)
 	load_fail(&d, "errors/unknown_key");
 	CHECK(diag_has(&d, "errors/unknown_key/runbookd.yaml", 2,
 		       "unknown key \"databse\" (expected one of: listen, database, mode, rules, "
-		       "auth, limits, actions, alertmanager, notify, external_url)"));
+		       "auth, limits, actions, alertmanager, notify, external_url, ui)"));
 	CHECK_INT(d.n, 1);
 	rbd_diag_clear(&d);
 }
@@ -1008,6 +1035,7 @@ static const struct rbd_test_case cases[] = {
 	RBD_TEST(test_config__defaults),
 	RBD_TEST(test_config__listen),
 	RBD_TEST(test_config__link_base),
+	RBD_TEST(test_config__ui),
 	RBD_TEST(test_config__unknown_key),
 	RBD_TEST(test_config__bad_duration),
 	RBD_TEST(test_config__bad_regex),
