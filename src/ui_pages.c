@@ -220,9 +220,18 @@ static void put_action(struct ui_req *u, struct rbd_buf *b, const struct rbd_act
 		     a->id, a->id, a->rule, a->action, a->kind);
 	badge(b, a->state);
 	rbd_buf_puts(b, "</div>");
-	if (with_incident)
-		rbd_html_put(b, "<p class=\"meta\"><a href=\"%s/ui/incidents/%L\">incident #%L</a></p>",
-			     u->p, a->incident_id, a->incident_id);
+	if (with_incident) {
+		struct rbd_incident inc;
+		bool found = rbd_store_incident(u->app->store, &inc, a->incident_id) == 0;
+
+		rbd_html_put(b, "<p class=\"meta\"><a href=\"%s/ui/incidents/%L\">incident #%L %s</a> "
+			     "&middot; waiting ", u->p, a->incident_id, a->incident_id,
+			     found ? inc.title : "");
+		rbd_html_age(b, a->created_ms, u->now_ms);
+		rbd_buf_puts(b, "</p>");
+		if (found)
+			rbd_incident_clear(&inc);
+	}
 	if (cJSON_IsArray(argv))
 		put_argv(b, argv);
 	else if (cJSON_IsObject(req))
@@ -595,7 +604,8 @@ void ui_page_rules(struct ui_req *u)
 		struct rbd_rule_stats st;
 		bool have = rbd_store_rule_stats(u->app->store, &st, r->name, u->now_ms) == 0;
 
-		rbd_html_put(&b, "<tr><td><strong>%s</strong><div class=\"muted\">%s</div></td><td>",
+		rbd_html_put(&b, "<tr><td><strong>%s</strong><div class=\"muted\">%s</div></td>"
+			     "<td data-label=\"State\">",
 			     r->name, r->description ? r->description : "");
 		if (have && st.tripped_at) {
 			rbd_buf_puts(&b, "<span class=\"badge bad\">breaker tripped</span> ");
@@ -607,19 +617,22 @@ void ui_page_rules(struct ui_req *u)
 				/* A rule name is [A-Za-z0-9_.-] (rules.c): safe in a path as is. */
 				rbd_buf_puts(&act, r->name);
 				rbd_buf_puts(&act, "/reset");
-				button_form(u, &b, rbd_buf_cstr(&act), "Reset", "go", "/ui/rules");
+				rbd_buf_puts(&b, "<div class=\"reset\">");
+				button_form(u, &b, rbd_buf_cstr(&act), "Reset breaker", "go", "/ui/rules");
+				rbd_buf_puts(&b, "</div>");
 				rbd_buf_free(&act);
 			}
 		} else {
 			rbd_buf_puts(&b, "<span class=\"badge good\">ok</span>");
 		}
-		rbd_html_put(&b, "</td><td>%d", have ? st.runs_last_hour : 0);
+		rbd_html_put(&b, "</td><td data-label=\"Runs (1h)\">%d", have ? st.runs_last_hour : 0);
 		if (r->max_runs_per_hour)
 			rbd_html_put(&b, " / %d", r->max_runs_per_hour);
-		rbd_html_put(&b, "</td><td>%d", have ? st.failures_last_hour : 0);
+		rbd_html_put(&b, "</td><td data-label=\"Failures (1h)\">%d",
+			     have ? st.failures_last_hour : 0);
 		if (r->max_failures_per_hour)
 			rbd_html_put(&b, " / %d", r->max_failures_per_hour);
-		rbd_html_put(&b, "</td><td>%s &rarr; %s", r->on == RBD_ON_FIRING ? "firing" : "resolved",
+		rbd_html_put(&b, "</td><td data-label=\"Gates\">%s &rarr; %s", r->on == RBD_ON_FIRING ? "firing" : "resolved",
 			     r->action->name);
 		if (r->approval)
 			rbd_html_put(&b, ", approval %d", r->approvals);

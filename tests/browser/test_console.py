@@ -23,11 +23,9 @@ import urllib.parse
 import urllib.request
 
 from selenium import webdriver
-from selenium.common.exceptions import NoAlertPresentException
+from selenium.common.exceptions import NoAlertPresentException, WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions as EC
-from selenium.webdriver.support.ui import WebDriverWait
 
 BIN = os.path.abspath(sys.argv[1])
 TESTS = os.environ.get("RBD_TESTS", os.path.join(os.path.dirname(__file__), ".."))
@@ -102,6 +100,11 @@ def write_config():
     action: restart
     params: { service: "{{ .Labels.service }}" }
     approval: true
+  - name: latency-probe
+    description: "a probe that fails: its breaker trips after one failure"
+    matchers: [ 'alertname = "HighLatencyP99"' ]
+    action: probe
+    max_failures_per_hour: 1
 """)
     with open(os.path.join(T, "runbookd.yaml"), "w") as f:
         f.write("""listen: 127.0.0.1:0
@@ -119,6 +122,9 @@ actions:
     run: [echo, restart, "{{ .Params.service }}"]
     params:
       service: { pattern: "[a-z-]+" }
+    timeout: 10s
+  probe:
+    run: [false]
     timeout: 10s
 """ % {"t": T})
 
@@ -209,7 +215,17 @@ def submit(el):
     """Clicks a button or link that loads a new page, and waits for that page."""
     old = DRIVER.find_element(By.TAG_NAME, "html")
     el.click()
-    WebDriverWait(DRIVER, 15).until(EC.staleness_of(old))
+
+    def gone():
+        # Chromedriver reports the old page's element as stale, or as a node of no
+        # document: either means the new page is there.
+        try:
+            old.tag_name
+            return False
+        except WebDriverException:
+            return True
+    if not deadline_poll(gone, 15, 0.05):
+        raise RuntimeError("no new page after the click")
 
 
 def text():
@@ -389,14 +405,35 @@ def t_pause_banner():
         go(page)
         check("pause banner on " + page, css("#paused") and
               "Kill switch is ON" in css("#paused")[0].text)
+        if page in ("/ui/", "/ui/rules"):
+            shot("paused-%s-390" % (page.strip("/").replace("/", "-") or "incidents"), 390)
+            DRIVER.set_window_size(1280, 900)
     events = api("/api/v1/incidents/%d/timeline" % incident)
     submit(DRIVER.find_element(By.CSS_SELECTOR, "#paused button"))
     check("resumed through the banner", api("/api/v1/rules")["paused"] is False and not css("#paused"))
     del events
 
 
+def t_breaker():
+    check("failing fixture posted", post_alerts(fixture("firing-high-latency.json")) == 200)
+
+    def tripped():
+        go("/ui/rules")
+        return [r for r in css("table.rules tr") if "latency-probe" in r.text and
+                "breaker tripped" in r.text]
+    rows = deadline_poll(tripped, 15, 0.3)
+    check("tripped breaker shown with a reset button", rows and
+          rows[0].find_elements(By.CSS_SELECTOR, "button"))
+    check("failures of the last hour shown", rows and "1 / 1" in rows[0].text)
+    shot("rules-tripped-390", 390)
+    DRIVER.set_window_size(1280, 900)
+    if rows:
+        submit(rows[0].find_element(By.CSS_SELECTOR, "button"))
+    check("breaker reset through the console", "Breaker reset." in text() and
+          not [r for r in api("/api/v1/rules")["rules"] if r["tripped"]])
+
+
 def t_viewer():
-    check("second fixture posted", post_alerts(fixture("firing-high-latency.json")) == 200)
     pending = fixture("firing-high-error-rate.json")
     pending["alerts"][0]["startsAt"] = "2026-11-25T09:00:00.000Z"
     pending["alerts"][0]["fingerprint"] = "0123456789abcdef"
@@ -409,6 +446,8 @@ def t_viewer():
               not css("form") and not css("input") and not css("textarea") and not css("button"))
     go("/ui/approvals")
     check("viewer sees the pending action", css("#action-%d" % action["id"]) != [])
+    shot("approvals-viewer-390", 390)
+    DRIVER.set_window_size(1280, 900)
     check("viewer's approvals page refreshes itself", len(css('meta[http-equiv="refresh"]')) == 1)
     cookie = session_cookie()
     for path in ("/ui/actions/%d/approve" % action["id"], "/ui/pause",
@@ -481,7 +520,7 @@ def main():
         write_config()
         start_rbd()
         start_browser()
-        for t in (t_headers_and_root, t_bad_sign_in, t_operator_approves, t_csrf, t_pause_banner,
+        for t in (t_headers_and_root, t_bad_sign_in, t_operator_approves, t_csrf, t_pause_banner, t_breaker,
                   t_viewer, t_xss, t_login_rate_limit):
             try:
                 t()
