@@ -26,7 +26,12 @@ fi
 cat <<EOT
 
 runbookd is starting on $base ($modetext).
-Try, from another shell:
+
+Console: open $base/ in a browser and sign in by pasting a token:
+  operator (approve, reject, notes, pause):  cat var/tokens/operator.token
+  viewer (read only):                        cat var/tokens/viewer.token
+
+Or try, from another shell:
 
   # what Alertmanager does: post a real captured delivery
   curl -s -H "Authorization: Bearer \$(cat var/tokens/ingest.token)" \\
