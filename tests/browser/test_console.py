@@ -105,6 +105,13 @@ def write_config():
     matchers: [ 'alertname = "HighLatencyP99"' ]
     action: probe
     max_failures_per_hour: 1
+  - name: latency-scale
+    description: "two operators must agree"
+    matchers: [ 'alertname = "HighLatencyP99"' ]
+    action: restart
+    params: { service: "{{ .Labels.service }}" }
+    approval: true
+    approvals: 2
 """)
     with open(os.path.join(T, "runbookd.yaml"), "w") as f:
         f.write("""listen: 127.0.0.1:0
@@ -501,6 +508,60 @@ def t_xss():
     DRIVER.set_window_size(1280, 900)
 
 
+def t_queue():
+    pending = [a["id"] for a in api("/api/v1/actions?state=pending_approval")["actions"]]
+    go("/ui/approvals")
+    shown = [int(e.get_attribute("id").split("-")[1]) for e in css("article.action")]
+    check("approvals queue: everything pending, oldest first", shown == sorted(pending) and
+          len(shown) == 2, "%s vs %s" % (shown, pending))
+    quorum = [a for a in api("/api/v1/actions?state=pending_approval")["actions"]
+              if a["rule"] == "latency-scale"][0]["id"]
+    card = DRIVER.find_element(By.ID, "action-%d" % quorum)
+    check("quorum 0/2 before", card.find_element(By.CSS_SELECTOR, ".quorum").text == "0/2")
+    card.find_element(By.NAME, "comment").send_keys("first of two")
+    submit(card.find_element(By.CSS_SELECTOR, "button.go"))
+    card = DRIVER.find_element(By.ID, "action-%d" % quorum)
+    check("quorum 1/2 after one approval, still pending",
+          card.find_element(By.CSS_SELECTOR, ".quorum").text == "1/2" and
+          "pending_approval" in card.text and "first of two" in card.text, card.text)
+    other = [a for a in pending if a != quorum][0]
+    card = DRIVER.find_element(By.ID, "action-%d" % other)
+    card.find_element(By.NAME, "comment").send_keys("not during the sale")
+    submit(card.find_element(By.CSS_SELECTOR, "button.stop"))
+    check("rejected with a comment", "Rejected action #%d." % other in text() and
+          api("/api/v1/actions/%d" % other)["action"]["state"] == "rejected")
+    go("/ui/incidents/%d" % api("/api/v1/actions/%d" % other)["action"]["incident_id"])
+    card = DRIVER.find_element(By.ID, "action-%d" % other)
+    check("the incident page shows who rejected and why",
+          "alice rejected: " in card.text and "not during the sale" in card.text, card.text)
+
+
+def t_paging():
+    for i in range(26):
+        p = fixture("firing-high-error-rate.json")
+        p["groupKey"] = "{}:{paging=\"%d\"}" % i
+        p["alerts"][0]["labels"] = {"alertname": "PageFill", "n": str(i)}
+        p["alerts"][0]["fingerprint"] = "%016x" % (0xabc000 + i)
+        if post_alerts(p) != 200:
+            fail("paging fixture %d" % i)
+    check("an incident resolved", post_alerts(fixture("resolved-high-latency.json")) == 200)
+    resolved = api("/api/v1/incidents?status=resolved")["incidents"]
+    go("/ui/")
+    first = [e.text for e in css("li.incident .badge")]
+    check("page 1: 25 incidents, all open (open first)", len(first) == 25 and
+          set(b for b in first if b in ("open", "resolved")) == {"open"}, str(first))
+    submit(DRIVER.find_element(By.LINK_TEXT, "Older \u2192"))
+    second = css("li.incident")
+    check("page 2: the rest, the resolved one last", second and
+          "#%d " % resolved[0]["id"] in second[-1].text and "resolved" in second[-1].text,
+          second[-1].text if second else "")
+    go("/ui/?status=resolved")
+    check("resolved filter", len(css("li.incident")) == 1)
+    go("/ui/?status=open")
+    check("open filter pages too", len(css("li.incident")) == 25 and
+          css("nav.pages a") != [])
+
+
 def t_login_rate_limit():
     codes = []
     for _ in range(12):
@@ -521,7 +582,7 @@ def main():
         start_rbd()
         start_browser()
         for t in (t_headers_and_root, t_bad_sign_in, t_operator_approves, t_csrf, t_pause_banner, t_breaker,
-                  t_viewer, t_xss, t_login_rate_limit):
+                  t_viewer, t_xss, t_queue, t_paging, t_login_rate_limit):
             try:
                 t()
             except Exception:
