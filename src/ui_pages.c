@@ -198,6 +198,14 @@ static void put_request(struct rbd_buf *b, cJSON *req)
 	free(text);
 }
 
+/* "<dt>label</dt><dd>time</dd>" */
+static void dt_time(struct rbd_buf *b, const char *label, int64_t ms)
+{
+	rbd_html_put(b, "<dt>%r</dt><dd>", label);
+	rbd_html_time(b, ms);
+	rbd_buf_puts(b, "</dd>");
+}
+
 /* One action: state, exact command, gate reason, quorum, decisions, expiry, result. */
 static void put_action(struct ui_req *u, struct rbd_buf *b, const struct rbd_action_rec *a,
 		       bool with_incident, const char *from)
@@ -250,17 +258,12 @@ static void put_action(struct ui_req *u, struct rbd_buf *b, const struct rbd_act
 		rbd_html_put(b, "<dt>Approvals</dt><dd class=\"quorum\">%d/%d</dd>", approvals,
 			     a->approvals_needed);
 	if (pending && expires)
-		rbd_buf_puts(b, "<dt>Expires</dt><dd>"), rbd_html_time(b, expires),
-		rbd_buf_puts(b, "</dd>");
-	rbd_buf_puts(b, "<dt>Planned</dt><dd>");
-	rbd_html_time(b, a->created_ms);
-	rbd_buf_puts(b, "</dd>");
+		dt_time(b, "Expires", expires);
+	dt_time(b, "Planned", a->created_ms);
 	if (a->started_ms)
-		rbd_buf_puts(b, "<dt>Started</dt><dd>"), rbd_html_time(b, a->started_ms),
-		rbd_buf_puts(b, "</dd>");
+		dt_time(b, "Started", a->started_ms);
 	if (a->finished_ms)
-		rbd_buf_puts(b, "<dt>Finished</dt><dd>"), rbd_html_time(b, a->finished_ms),
-		rbd_buf_puts(b, "</dd>");
+		dt_time(b, "Finished", a->finished_ms);
 	if (a->has_exit_code)
 		rbd_html_put(b, "<dt>Exit code</dt><dd>%d</dd>", a->exit_code);
 	if (a->term_signal)
@@ -447,8 +450,10 @@ static void put_alert(struct rbd_buf *b, const struct rbd_alert_rec *al)
 		rbd_html_put(b, "<p class=\"description\">%s</p>", desc);
 	rbd_buf_puts(b, "<p class=\"meta\">since ");
 	rbd_html_time(b, al->starts_ms);
-	if (al->ends_ms)
-		rbd_buf_puts(b, ", ended "), rbd_html_time(b, al->ends_ms);
+	if (al->ends_ms) {
+		rbd_buf_puts(b, ", ended ");
+		rbd_html_time(b, al->ends_ms);
+	}
 	rbd_html_put(b, " &middot; fingerprint <code>%s</code></p><ul class=\"labels\">",
 		     al->fingerprint);
 	cJSON_ArrayForEach(kv, labels)
@@ -525,8 +530,10 @@ void ui_page_incident(struct ui_req *u, int64_t id)
 	badge(&b, inc.status);
 	rbd_buf_puts(&b, "</div><p class=\"meta\">opened ");
 	rbd_html_time(&b, inc.opened_ms);
-	if (inc.resolved_ms)
-		rbd_buf_puts(&b, ", resolved "), rbd_html_time(&b, inc.resolved_ms);
+	if (inc.resolved_ms) {
+		rbd_buf_puts(&b, ", resolved ");
+		rbd_html_time(&b, inc.resolved_ms);
+	}
 	rbd_html_put(&b, " &middot; group <code>%s</code></p>", inc.group_key);
 	rbd_html_put(&b, "<p class=\"exports\">Export: "
 		     "<a href=\"%s/ui/incidents/%L/export.md\">Report (Markdown)</a>"
