@@ -244,6 +244,7 @@ def css(sel):
 
 
 def sign_in(role):
+    go("/ui/login")               # cookies are deleted for the page's own site
     DRIVER.delete_all_cookies()
     go("/ui/")
     check("%s: /ui/ without a session goes to the sign-in page" % role,
@@ -562,6 +563,22 @@ def t_paging():
           css("nav.pages a") != [])
 
 
+def t_javascript_off():
+    DRIVER.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": True})
+    try:
+        DRIVER.get("data:text/html,<title>off</title><script>document.title='on'</script>")
+        check("JavaScript is really off in this browser", DRIVER.title == "off", DRIVER.title)
+        sign_in("operator")
+        incident = api("/api/v1/incidents?status=open&limit=1")["incidents"][0]["id"]
+        go("/ui/incidents/%d" % incident)
+        DRIVER.find_element(By.NAME, "text").send_keys("written with JavaScript off")
+        submit(DRIVER.find_element(By.CSS_SELECTOR, "form.note button"))
+        check("JavaScript off: sign-in and a form still work", "Note added." in text() and
+              "written with JavaScript off" in DRIVER.find_element(By.CSS_SELECTOR, "ol.timeline").text)
+    finally:
+        DRIVER.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": False})
+
+
 def t_login_rate_limit():
     codes = []
     for _ in range(12):
@@ -582,7 +599,8 @@ def main():
         start_rbd()
         start_browser()
         for t in (t_headers_and_root, t_bad_sign_in, t_operator_approves, t_csrf, t_pause_banner, t_breaker,
-                  t_viewer, t_xss, t_queue, t_paging, t_login_rate_limit):
+                  t_viewer, t_xss, t_queue, t_paging, t_javascript_off,
+                  t_login_rate_limit):
             try:
                 t()
             except Exception:
