@@ -5,6 +5,7 @@
  * only for operators, each with the session's CSRF token.
  */
 #include "ui_internal.h"
+#include "runbookd/action_state.h"
 #include "runbookd/err.h"
 #include "runbookd/model.h"
 #include "runbookd/store.h"
@@ -16,6 +17,7 @@
 #define PAGE_SIZE 25
 #define PAGE_MAX ((size_t)8 * 1024 * 1024)
 #define MAX_LIST 1000               /* actions read for one list */
+#define PENDING rbd_action_state_name(RBD_STATE_PENDING_APPROVAL)
 
 /* ---- the frame of every page ---- */
 
@@ -24,7 +26,7 @@ static int64_t count_pending(struct ui_req *u, int64_t incident_id)
 	struct rbd_action_rec *v = NULL;
 	size_t n = 0;
 
-	if (rbd_store_actions(u->app->store, &v, &n, incident_id, "pending_approval", MAX_LIST))
+	if (rbd_store_actions(u->app->store, &v, &n, incident_id, PENDING, MAX_LIST))
 		n = 0;
 	for (size_t i = 0; i < n; i++)
 		rbd_action_rec_clear(&v[i]);
@@ -129,20 +131,29 @@ void ui_page_login(struct ui_req *u, const char *message, const char *pre)
 
 /* ---- pieces ---- */
 
+/* A badge's colour: from the action state table for actions; incidents and alerts
+ * have their own few words. */
 static const char *state_class(const char *state)
 {
-	static const struct { const char *state, *cls; } t[] = {
-		{ "pending_approval", "warn" }, { "approved", "info" }, { "running", "info" },
-		{ "planned", "info" }, { "succeeded", "good" }, { "failed", "bad" },
-		{ "timed_out", "bad" }, { "interrupted", "bad" }, { "rejected", "muted" },
-		{ "expired", "muted" }, { "cancelled", "muted" }, { "skipped", "muted" },
-		{ "dry_run", "muted" }, { "open", "warn" }, { "resolved", "good" },
-		{ "firing", "bad" },
+	static const struct { const char *word, *cls; } other[] = {
+		{ "open", "warn" }, { "resolved", "good" }, { "firing", "bad" },
 	};
+	const struct rbd_action_state_info *info;
+	enum rbd_action_state st;
 
-	for (size_t i = 0; state && i < sizeof(t) / sizeof(t[0]); i++)
-		if (strcmp(t[i].state, state) == 0)
-			return t[i].cls;
+	if (rbd_action_state_parse(&st, state)) {
+		info = rbd_action_state_info(st);
+		if (st == RBD_STATE_PENDING_APPROVAL)
+			return "warn";
+		if (st == RBD_STATE_SUCCEEDED)
+			return "good";
+		if (info->failure || st == RBD_STATE_INTERRUPTED)
+			return "bad";
+		return info->terminal ? "muted" : "info";
+	}
+	for (size_t i = 0; state && i < sizeof(other) / sizeof(other[0]); i++)
+		if (strcmp(other[i].word, state) == 0)
+			return other[i].cls;
 	return "muted";
 }
 
@@ -217,7 +228,7 @@ static void put_action(struct ui_req *u, struct rbd_buf *b, const struct rbd_act
 	size_t nd = 0;
 	int64_t expires = 0;
 	int approvals = 0;
-	bool pending = strcmp(a->state, "pending_approval") == 0;
+	bool pending = strcmp(a->state, PENDING) == 0;
 
 	if (rbd_store_decisions(u->app->store, &d, &nd, &expires, a->id))
 		nd = 0;
@@ -582,7 +593,7 @@ void ui_page_approvals(struct ui_req *u)
 	size_t n = 0;
 	struct rbd_buf b;
 
-	rbd_store_actions(u->app->store, &v, &n, 0, "pending_approval", MAX_LIST);
+	rbd_store_actions(u->app->store, &v, &n, 0, PENDING, MAX_LIST);
 	/* A viewer's page has nothing to type into, so it may reload itself. */
 	ui_page_begin(u, &b, "Approvals", !ui_operator(u));
 	rbd_html_put(&b, "<h1>Waiting for approval (%L)</h1>", (int64_t)n);
