@@ -2,10 +2,14 @@
 #include "runbookd/buf.h"
 #include "runbookd/err.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 void *rbd_calloc(size_t n, size_t size)
 {
@@ -140,4 +144,52 @@ void rbd_buf_free(struct rbd_buf *b)
 	free(b->data);
 	b->data = NULL;
 	b->len = b->cap = 0;
+}
+
+int rbd_buf_read_file(struct rbd_buf *b, const char *path, bool regular,
+		      struct rbd_read_info *info)
+{
+	struct stat st;
+	char chunk[8192];
+	ssize_t r;
+	int fd, rc = 0;
+
+	memset(info, 0, sizeof(*info));
+	/* O_NONBLOCK: opening a FIFO to see that it is not a regular file must not wait
+	 * for a writer (reads of a regular file ignore the flag). */
+	fd = open(path, O_RDONLY | O_CLOEXEC | (regular ? O_NONBLOCK : 0));
+	if (fd < 0) {
+		info->fail = RBD_READ_OPEN;
+		info->err = errno;
+		return RBD_EINVAL;
+	}
+	if (fstat(fd, &st) == 0)
+		info->mode = (unsigned)st.st_mode;
+	if (regular && !S_ISREG(info->mode)) {
+		info->fail = RBD_READ_NOT_REGULAR;
+		rc = RBD_EINVAL;
+	}
+	while (!rc) {
+		r = read(fd, chunk, sizeof(chunk));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			info->fail = RBD_READ_IO;
+			info->err = errno;
+			rc = RBD_EIO;
+		} else if (r == 0) {
+			break;
+		} else if (rbd_buf_append(b, chunk, (size_t)r) != 0) {
+			info->fail = RBD_READ_TOO_BIG;
+			rc = RBD_ETOOBIG;
+		}
+	}
+	explicit_bzero(chunk, sizeof(chunk));
+	if (rc) {
+		if (b->data)
+			explicit_bzero(b->data, b->len);
+		rbd_buf_free(b);
+	}
+	close(fd);
+	return rc;
 }

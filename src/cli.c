@@ -186,24 +186,18 @@ static int cmd_export(const struct opts *o)
 
 static char *read_file_capped(const char *path, size_t cap, size_t *len)
 {
-	FILE *f = fopen(path, "rb");
 	struct rbd_buf b = RBD_BUF_INIT(cap);
-	char chunk[8192];
-	size_t n;
+	struct rbd_read_info info;
+	int rc = rbd_buf_read_file(&b, path, false, &info);
 
-	if (!f) {
-		rbd_err_set(RBD_EINVAL, "%s: %s", path, strerror(errno));
+	if (rc == RBD_ETOOBIG) {
+		rbd_err_set(RBD_ETOOBIG, "%s: larger than max_body_bytes (%zu)", path, cap);
 		return NULL;
 	}
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-		if (rbd_buf_append(&b, chunk, n)) {
-			rbd_err_set(RBD_ETOOBIG, "%s: larger than max_body_bytes (%zu)", path, cap);
-			fclose(f);
-			rbd_buf_free(&b);
-			return NULL;
-		}
+	if (rc) {
+		rbd_err_set(RBD_EINVAL, "%s: %s", path, strerror(info.err));
+		return NULL;
 	}
-	fclose(f);
 	*len = b.len;
 	return rbd_buf_steal(&b);
 }

@@ -174,42 +174,24 @@ static bool token_name_ok(const char *s)
 static void token_file_read(char **out, const char **why, int *err, const char *path,
 			    bool *world_readable)
 {
+	static const char *const whys[] = {
+		[RBD_READ_OPEN] = "cannot open token_file",
+		[RBD_READ_NOT_REGULAR] = "token_file is not a regular file",
+		[RBD_READ_IO] = "cannot read token_file",
+		[RBD_READ_TOO_BIG] = "token_file is too big to be a token",
+	};
 	struct rbd_buf b = RBD_BUF_INIT(TOKEN_FILE_MAX);
-	struct stat st;
-	char chunk[1024];
-	ssize_t r;
-	int fd;
+	struct rbd_read_info info;
 
 	*out = NULL;
 	*why = NULL;
 	*err = 0;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		*err = errno;
-		*why = "cannot open token_file";
+	if (rbd_buf_read_file(&b, path, true, &info)) {
+		*why = whys[info.fail];
+		*err = info.err;
 		return;
 	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		*why = "token_file is not a regular file";
-		goto done;
-	}
-	*world_readable = (st.st_mode & S_IROTH) != 0;
-	for (;;) {
-		r = read(fd, chunk, sizeof(chunk));
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			*err = errno;
-			*why = "cannot read token_file";
-			goto done;
-		}
-		if (r == 0)
-			break;
-		if (rbd_buf_append(&b, chunk, (size_t)r) != 0) {
-			*why = "token_file is too big to be a token";
-			goto done;
-		}
-	}
+	*world_readable = (info.mode & S_IROTH) != 0;
 	/* Editors end files with a newline; it is not part of the token. */
 	if (b.len && b.data[b.len - 1] == '\n') {
 		b.data[--b.len] = '\0';
@@ -217,12 +199,6 @@ static void token_file_read(char **out, const char **why, int *err, const char *
 			b.data[--b.len] = '\0';
 	}
 	*out = rbd_buf_steal(&b);
-done:
-	explicit_bzero(chunk, sizeof(chunk));
-	if (b.data)
-		explicit_bzero(b.data, b.len);
-	rbd_buf_free(&b);
-	close(fd);
 }
 
 /* A secret must be something a client can send in a header: printable, no spaces. */

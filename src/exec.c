@@ -15,6 +15,7 @@
 #include "runbookd/exec.h"
 #include "runbookd/buf.h"
 #include "runbookd/err.h"
+#include "runbookd/timeutil.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -179,14 +180,6 @@ static void child_exec(const struct child_plan *p)
 
 /* ---- parent side ---- */
 
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Keeps the child's dup2 targets (0, 1, 2) free of our own descriptors, in case
  * the service runs with one of them closed. Returns the new fd, or -1. */
 static int fd_above_stdio(int fd)
@@ -304,7 +297,7 @@ static int supervise_child(struct supervise *s, struct capture *cap)
 	bool exited = false, pipe_open = true;
 
 	for (;;) {
-		int64_t now = mono_ms();
+		int64_t now = rbd_mono_ms();
 		struct pollfd pf[2];
 		nfds_t n = 0;
 		int64_t wait;
@@ -445,7 +438,7 @@ int rbd_exec_run(struct rbd_exec_result *out, const struct rbd_exec_opts *opts)
 	rbd_buf_init(&cap.buf, opts->output_cap);
 	cap.chunk = rbd_calloc(1, EXEC_CHUNK);
 
-	start = mono_ms();
+	start = rbd_mono_ms();
 	/* Blocked in this thread only; the child starts with this mask, so no
 	 * handler of ours can run in it before the dispositions are reset. */
 	pthread_sigmask(SIG_SETMASK, &all, &old);
@@ -490,7 +483,7 @@ int rbd_exec_run(struct rbd_exec_result *out, const struct rbd_exec_opts *opts)
 	}
 	if (rc)
 		goto done;
-	out->duration_ms = mono_ms() - start;
+	out->duration_ms = rbd_mono_ms() - start;
 	out->timed_out = sv.timed_out;
 	if (WIFEXITED(status)) {
 		out->exited = true;

@@ -15,8 +15,10 @@
 #include "runbookd/log.h"
 #include "runbookd/notify.h"
 #include "runbookd/ops.h"
+#include "runbookd/threads.h"
 #include "runbookd/timeline.h"
 #include "runbookd/timeutil.h"
+#include "runbookd/utf8.h"
 
 #include <cJSON.h>
 #include <pthread.h>
@@ -25,16 +27,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_WORKERS 64
-
 struct rbd_executor {
 	struct rbd_app *app;
-	pthread_t threads[MAX_WORKERS];
-	int n_threads;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
+	struct rbd_threads t;  /* the workers; gen is guarded by t.mu */
 	uint64_t gen;
-	atomic_bool stopping;
 	atomic_llong last_sweep;
 };
 
@@ -171,34 +167,6 @@ static int claim_job(struct rbd_tx *tx, void *arg)
 	return rc;
 }
 
-/* Output goes into JSON and the report: keep valid UTF-8, replace the rest. */
-static char *clean_output(const char *p, size_t n)
-{
-	char *out = rbd_calloc(n + 1, 1);
-	size_t o = 0;
-
-	for (size_t i = 0; i < n;) {
-		unsigned char c = (unsigned char)p[i];
-		size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-		bool ok = len > 0 && i + len <= n;
-
-		for (size_t k = 1; ok && k < len; k++)
-			ok = ((unsigned char)p[i + k] >> 6) == 2;
-		if (ok && len == 1 && c < 0x20 && c != '\n' && c != '\t' && c != '\r')
-			ok = false;
-		if (!ok) {
-			out[o++] = '?';
-			i++;
-			continue;
-		}
-		memcpy(out + o, p + i, len);
-		o += len;
-		i += len;
-	}
-	out[o] = '\0';
-	return out;
-}
-
 static void run_process(struct outcome *o, const struct rbd_rendered *r, const struct rbd_config *cfg)
 {
 	struct rbd_exec_opts opts = {
@@ -218,7 +186,7 @@ static void run_process(struct outcome *o, const struct rbd_rendered *r, const s
 	o->has_exit = res.exited;
 	o->exit_code = res.exit_code;
 	o->term_signal = res.term_signal;
-	o->output = clean_output(res.output ? res.output : "", res.output_len);
+	o->output = rbd_utf8_printable(res.output ? res.output : "", res.output_len);
 	if (res.timed_out) {
 		o->state = RBD_STATE_TIMED_OUT;
 		snprintf(o->reason, sizeof(o->reason), "still running after %lld ms: the process group "
@@ -263,7 +231,7 @@ static void run_http(struct outcome *o, const struct rbd_rendered *r, const stru
 	}
 	snprintf(res, sizeof(res), "HTTP %ld", resp.status);
 	o->result = rbd_strdup(res);
-	o->output = clean_output(resp.body ? resp.body : "", resp.body_len);
+	o->output = rbd_utf8_printable(resp.body ? resp.body : "", resp.body_len);
 	o->state = (resp.status >= 200 && resp.status < 300) ? RBD_STATE_SUCCEEDED : RBD_STATE_FAILED;
 	if (o->state == RBD_STATE_FAILED)
 		snprintf(o->reason, sizeof(o->reason), "HTTP status %ld", resp.status);
@@ -410,14 +378,14 @@ static void *worker_main(void *arg)
 {
 	struct rbd_executor *ex = arg;
 
-	while (!atomic_load(&ex->stopping)) {
+	while (!atomic_load(&ex->t.stopping)) {
 		struct claim c = { 0 };
 		uint64_t gen;
 		int rc;
 
-		pthread_mutex_lock(&ex->mu);
+		pthread_mutex_lock(&ex->t.mu);
 		gen = ex->gen;
-		pthread_mutex_unlock(&ex->mu);
+		pthread_mutex_unlock(&ex->t.mu);
 		sweep_expired(ex);
 		c.rt = rbd_app_runtime(ex->app);
 		c.paused = atomic_load(&ex->app->paused);
@@ -431,15 +399,10 @@ static void *worker_main(void *arg)
 		rbd_runtime_release(c.rt);
 		if (c.claimed || c.more)
 			continue;
-		pthread_mutex_lock(&ex->mu);
-		if (gen == ex->gen && !atomic_load(&ex->stopping)) {
-			struct timespec ts;
-
-			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_sec += 1;
-			pthread_cond_timedwait(&ex->cv, &ex->mu, &ts);
-		}
-		pthread_mutex_unlock(&ex->mu);
+		pthread_mutex_lock(&ex->t.mu);
+		if (gen == ex->gen && !atomic_load(&ex->t.stopping))
+			rbd_threads_wait(&ex->t, 1000);
+		pthread_mutex_unlock(&ex->t.mu);
 	}
 	return NULL;
 }
@@ -448,10 +411,10 @@ void rbd_executor_wake(struct rbd_executor *ex)
 {
 	if (!ex)
 		return;
-	pthread_mutex_lock(&ex->mu);
+	pthread_mutex_lock(&ex->t.mu);
 	ex->gen++;
-	pthread_cond_broadcast(&ex->cv);
-	pthread_mutex_unlock(&ex->mu);
+	pthread_cond_broadcast(&ex->t.cv);
+	pthread_mutex_unlock(&ex->t.mu);
 }
 
 struct recover {
@@ -500,20 +463,9 @@ int rbd_executor_start(struct rbd_executor **out, struct rbd_app *app)
 
 	rbd_runtime_release(rt);
 	ex->app = app;
-	pthread_mutex_init(&ex->mu, NULL);
-	pthread_cond_init(&ex->cv, NULL);
-	if (n < 1)
-		n = 1;
-	if (n > MAX_WORKERS)
-		n = MAX_WORKERS;
-	for (int i = 0; i < n; i++) {
-		if (pthread_create(&ex->threads[i], NULL, worker_main, ex) != 0)
-			break;
-		ex->n_threads++;
-	}
-	if (ex->n_threads == 0) {
+	if (rbd_threads_start(&ex->t, n, worker_main, ex, "executor threads")) {
 		free(ex);
-		return rbd_err_set(RBD_EIO, "cannot start executor threads");
+		return RBD_EIO;
 	}
 	*out = ex;
 	return 0;
@@ -523,11 +475,6 @@ void rbd_executor_stop(struct rbd_executor *ex)
 {
 	if (!ex)
 		return;
-	atomic_store(&ex->stopping, true);
-	rbd_executor_wake(ex);
-	for (int i = 0; i < ex->n_threads; i++)
-		pthread_join(ex->threads[i], NULL);
-	pthread_mutex_destroy(&ex->mu);
-	pthread_cond_destroy(&ex->cv);
+	rbd_threads_stop(&ex->t);
 	free(ex);
 }

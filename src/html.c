@@ -5,6 +5,7 @@
 #include "runbookd/html.h"
 #include "runbookd/err.h"
 #include "runbookd/model.h"
+#include "runbookd/utf8.h"
 #include "runbookd/timeutil.h"
 
 #include <assert.h>

@@ -10,6 +10,7 @@
 #include "runbookd/httpc.h"
 #include "runbookd/buf.h"
 #include "runbookd/err.h"
+#include "runbookd/timeutil.h"
 #include "runbookd/log.h"
 
 #include <cJSON.h>
@@ -30,34 +31,6 @@
 #define AM_LIST_CAP ((size_t)16 * 1024 * 1024)
 /* A silence ending past year 9999 cannot be written in RFC 3339. */
 #define AM_SILENCE_MAX_MS ((int64_t)10 * 366 * 24 * 3600 * 1000)
-
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int64_t wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* "2026-11-25T07:55:47.033Z": what Alertmanager's API accepts for startsAt/endsAt. */
-static void format_rfc3339_ms(char out[32], int64_t ms)
-{
-	time_t secs = (time_t)(ms / 1000);
-	struct tm tm;
-	size_t n;
-
-	gmtime_r(&secs, &tm);
-	n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(out + n, 32 - n, ".%03uZ", (unsigned)(ms % 1000));
-}
 
 int rbd_httpc_global_init(void)
 {
@@ -426,9 +399,9 @@ int rbd_httpc_do(struct rbd_http_response *out, const struct rbd_http_request *r
 		goto done;
 	}
 
-	start = mono_ms();
+	start = rbd_mono_ms();
 	cc = curl_easy_perform(h);
-	out->duration_ms = mono_ms() - start;
+	out->duration_ms = rbd_mono_ms() - start;
 	if (cc != CURLE_OK) {
 		rc = rbd_err_set(map_curl_error(cc), "%s %s: %s", method, rbd_buf_cstr(&base),
 				 errbuf[0] ? errbuf : curl_easy_strerror(cc));
@@ -520,8 +493,8 @@ static char *am_silence_body(const struct rbd_labelset *matchers, int64_t from_m
 		    !cJSON_AddFalseToObject(m, "isRegex") || !cJSON_AddTrueToObject(m, "isEqual"))
 			goto done;
 	}
-	format_rfc3339_ms(starts, from_ms);
-	format_rfc3339_ms(ends, until_ms);
+	rbd_time_format_ms(starts, from_ms);
+	rbd_time_format_ms(ends, until_ms);
 	if (!cJSON_AddStringToObject(root, "startsAt", starts) ||
 	    !cJSON_AddStringToObject(root, "endsAt", ends) ||
 	    !cJSON_AddStringToObject(root, "createdBy", created_by) ||
@@ -563,7 +536,7 @@ int rbd_am_silence_create(char **out_id, const char *am_url, const struct rbd_la
 	rc = am_endpoint(&url, am_url, "/api/v2/silences", NULL);
 	if (rc)
 		goto done;
-	now = wall_ms();
+	now = rbd_now_ms();
 	body = am_silence_body(matchers, now, now + duration_ms,
 			       created_by && *created_by ? created_by : "runbookd",
 			       comment && *comment ? comment : "runbookd");

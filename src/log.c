@@ -1,10 +1,10 @@
 /* log: logfmt to stderr, one write(2) per line so that threads do not interleave. */
 #include "runbookd/log.h"
 #include "runbookd/buf.h"
+#include "runbookd/timeutil.h"
 
 #include <stdarg.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 static enum rbd_log_level log_level = RBD_LOG_INFO;
@@ -45,19 +45,14 @@ static void put_value(struct rbd_buf *b, const char *v)
 void rbd_log(enum rbd_log_level level, const char *msg, ...)
 {
 	struct rbd_buf b = RBD_BUF_INIT(16384);
-	struct timespec ts;
-	struct tm tm;
-	char when[40];
+	char when[RBD_TIME_BUFSZ];
 	va_list ap;
 	const char *k;
 
 	if (level < log_level)
 		return;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
-	rbd_buf_printf(&b, "ts=%s.%03ldZ level=%s msg=", when, ts.tv_nsec / 1000000,
-		       level_names[level]);
+	rbd_time_format_ms(when, rbd_now_ms());
+	rbd_buf_printf(&b, "ts=%s level=%s msg=", when, level_names[level]);
 	put_value(&b, msg);
 	va_start(ap, msg);
 	while ((k = va_arg(ap, const char *)) != NULL) {

@@ -9,6 +9,7 @@
 #include "runbookd/buf.h"
 #include "runbookd/err.h"
 #include "runbookd/regex.h"
+#include "runbookd/utf8.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -231,7 +232,7 @@ int rbd_matcher_parse(struct rbd_matcher **out, const char *text)
 	end = p + strlen(p);
 	while (end > raw && is_space(end[-1]))
 		end--;
-	if (!rbd_regex_utf8_valid(raw, (size_t)(end - raw))) {
+	if (!rbd_utf8_valid(raw, (size_t)(end - raw))) {
 		rc = rbd_err_set(RBD_EINVAL, "matcher `%s`: value is not valid UTF-8", shown);
 		goto done;
 	}

@@ -7,6 +7,7 @@
 #include "runbookd/model.h"
 #include "runbookd/buf.h"
 #include "runbookd/timeutil.h"
+#include "runbookd/utf8.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -58,90 +59,6 @@ void rbd_event_clear(struct rbd_event *x)
 	memset(x, 0, sizeof(*x));
 }
 
-size_t rbd_utf8_decode(uint32_t *out, const char *s, size_t n)
-{
-	const unsigned char *u = (const unsigned char *)s;
-	uint32_t cp, min;
-	size_t len;
-
-	if (n == 0)
-		return 0;
-	if (u[0] < 0x80) {
-		*out = u[0];
-		return 1;
-	}
-	if (u[0] >= 0xc2 && u[0] <= 0xdf) {
-		len = 2;
-		cp = u[0] & 0x1f;
-		min = 0x80;
-	} else if (u[0] >= 0xe0 && u[0] <= 0xef) {
-		len = 3;
-		cp = u[0] & 0x0f;
-		min = 0x800;
-	} else if (u[0] >= 0xf0 && u[0] <= 0xf4) {
-		len = 4;
-		cp = u[0] & 0x07;
-		min = 0x10000;
-	} else {
-		return 0;
-	}
-	if (n < len)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((u[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (u[i] & 0x3f);
-	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	*out = cp;
-	return len;
-}
-
-/* True when s[0..n) is well-formed UTF-8: the common case, which needs no copy. */
-static bool utf8_valid(const char *s, size_t n)
-{
-	uint32_t cp;
-
-	for (size_t i = 0; i < n;) {
-		size_t k;
-
-		if ((unsigned char)s[i] < 0x80) {
-			i++;
-			continue;
-		}
-		k = rbd_utf8_decode(&cp, s + i, n - i);
-		if (!k)
-			return false;
-		i += k;
-	}
-	return true;
-}
-
-char *rbd_utf8_scrub(const char *s, size_t n)
-{
-	/* each bad byte grows to 3 bytes at most */
-	char *d = rbd_calloc(1, n * 3 + 1);
-	size_t j = 0;
-	uint32_t cp;
-
-	for (size_t i = 0; i < n;) {
-		size_t k = rbd_utf8_decode(&cp, s + i, n - i);
-
-		if (k) {
-			memcpy(d + j, s + i, k);
-			j += k;
-			i += k;
-		} else {
-			memcpy(d + j, "\xef\xbf\xbd", 3);
-			j += 3;
-			i++;
-		}
-	}
-	d[j] = '\0';
-	return d;
-}
-
 void rbd_json_add_time(cJSON *obj, const char *name, int64_t ms)
 {
 	char ts[RBD_TIME_BUFSZ];
@@ -164,7 +81,7 @@ void rbd_json_add_text(cJSON *obj, const char *name, const char *s)
 		return;
 	}
 	n = strlen(s);
-	if (utf8_valid(s, n)) {
+	if (rbd_utf8_valid(s, n)) {
 		cJSON_AddStringToObject(obj, name, s);
 		return;
 	}
@@ -185,7 +102,7 @@ static cJSON *parse_any(const char *text)
 	n = strlen(text);
 	/* Bytes outside ASCII can only sit inside strings, so scrubbing the text fixes
 	 * the strings without touching the structure. */
-	if (utf8_valid(text, n))
+	if (rbd_utf8_valid(text, n))
 		return cJSON_ParseWithLength(text, n);
 	fixed = rbd_utf8_scrub(text, n);
 	j = cJSON_Parse(fixed);

@@ -9,6 +9,7 @@
 #include "runbookd/httpc.h"
 #include "runbookd/log.h"
 #include "runbookd/model.h"
+#include "runbookd/threads.h"
 #include "runbookd/timeline.h"
 
 #include <cJSON.h>
@@ -21,12 +22,9 @@
 
 struct rbd_notifier {
 	struct rbd_app *app;
-	pthread_t thread;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
+	struct rbd_threads t;         /* one thread; the queue is guarded by t.mu */
 	char *queue[QUEUE_MAX];
 	size_t head, n;
-	bool stopping;
 };
 
 static char *command_text(const struct rbd_action_rec *a)
@@ -108,16 +106,16 @@ void rbd_notify_action(struct rbd_app *app, int64_t action_id, const char *kind)
 	rbd_action_rec_clear(&a);
 	if (!msg)
 		return;
-	pthread_mutex_lock(&n->mu);
-	if (n->n == QUEUE_MAX || n->stopping) {
-		pthread_mutex_unlock(&n->mu);
+	pthread_mutex_lock(&n->t.mu);
+	if (n->n == QUEUE_MAX || atomic_load(&n->t.stopping)) {
+		pthread_mutex_unlock(&n->t.mu);
 		rbd_log_warn("notification dropped: queue full");
 		free(msg);
 		return;
 	}
 	n->queue[(n->head + n->n++) % QUEUE_MAX] = msg;
-	pthread_cond_signal(&n->cv);
-	pthread_mutex_unlock(&n->mu);
+	pthread_cond_signal(&n->t.cv);
+	pthread_mutex_unlock(&n->t.mu);
 }
 
 static void deliver(struct rbd_notifier *n, const char *msg)
@@ -150,23 +148,23 @@ static void *notifier_main(void *arg)
 {
 	struct rbd_notifier *n = arg;
 
-	pthread_mutex_lock(&n->mu);
+	pthread_mutex_lock(&n->t.mu);
 	for (;;) {
 		char *msg;
 
-		while (!n->n && !n->stopping)
-			pthread_cond_wait(&n->cv, &n->mu);
+		while (!n->n && !atomic_load(&n->t.stopping))
+			rbd_threads_wait(&n->t, -1);
 		if (!n->n)
 			break;
 		msg = n->queue[n->head];
 		n->head = (n->head + 1) % QUEUE_MAX;
 		n->n--;
-		pthread_mutex_unlock(&n->mu);
+		pthread_mutex_unlock(&n->t.mu);
 		deliver(n, msg);
 		free(msg);
-		pthread_mutex_lock(&n->mu);
+		pthread_mutex_lock(&n->t.mu);
 	}
-	pthread_mutex_unlock(&n->mu);
+	pthread_mutex_unlock(&n->t.mu);
 	return NULL;
 }
 
@@ -175,11 +173,9 @@ int rbd_notifier_start(struct rbd_notifier **out, struct rbd_app *app)
 	struct rbd_notifier *n = rbd_calloc(1, sizeof(*n));
 
 	n->app = app;
-	pthread_mutex_init(&n->mu, NULL);
-	pthread_cond_init(&n->cv, NULL);
-	if (pthread_create(&n->thread, NULL, notifier_main, n) != 0) {
+	if (rbd_threads_start(&n->t, 1, notifier_main, n, "the notifier thread")) {
 		free(n);
-		return rbd_err_set(RBD_EIO, "cannot start the notifier thread");
+		return RBD_EIO;
 	}
 	*out = n;
 	return 0;
@@ -189,12 +185,6 @@ void rbd_notifier_stop(struct rbd_notifier *n)
 {
 	if (!n)
 		return;
-	pthread_mutex_lock(&n->mu);
-	n->stopping = true;
-	pthread_cond_signal(&n->cv);
-	pthread_mutex_unlock(&n->mu);
-	pthread_join(n->thread, NULL);
-	pthread_mutex_destroy(&n->mu);
-	pthread_cond_destroy(&n->cv);
+	rbd_threads_stop(&n->t);
 	free(n);
 }

@@ -15,6 +15,7 @@
 #include "runbookd/buf.h"
 #include "runbookd/err.h"
 #include "runbookd/timeutil.h"
+#include "runbookd/utf8.h"
 
 #include <assert.h>
 #include <cJSON.h>
@@ -36,52 +37,6 @@ static const struct rbd_payload_limits default_limits = {
  * appear in a parsed string only where the body had "\u0000".
  */
 #define NUL_MARK '\xff'
-
-/* ---- pass 1: strict UTF-8 ---- */
-
-/* Offset of the first byte that is not part of strict UTF-8 (no overlongs, no
- * surrogates, nothing above U+10FFFF), or len when all of it is valid. */
-static size_t utf8_invalid_at(const unsigned char *s, size_t len)
-{
-	size_t i = 0;
-
-	while (i < len) {
-		unsigned char c = s[i];
-		unsigned char lo = 0x80, hi = 0xBF;
-		size_t n;
-
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if (c >= 0xC2 && c <= 0xDF) {
-			n = 1;
-		} else if (c >= 0xE0 && c <= 0xEF) {
-			n = 2;
-			if (c == 0xE0)
-				lo = 0xA0;      /* overlong */
-			else if (c == 0xED)
-				hi = 0x9F;      /* UTF-16 surrogates */
-		} else if (c >= 0xF0 && c <= 0xF4) {
-			n = 3;
-			if (c == 0xF0)
-				lo = 0x90;      /* overlong */
-			else if (c == 0xF4)
-				hi = 0x8F;      /* above U+10FFFF */
-		} else {
-			return i;               /* continuation, C0/C1 overlong, F5..FF */
-		}
-		if (len - i - 1 < n)
-			return i;
-		if (s[i + 1] < lo || s[i + 1] > hi)
-			return i;
-		for (size_t k = 2; k <= n; k++)
-			if (s[i + k] < 0x80 || s[i + k] > 0xBF)
-				return i;
-		i += n + 1;
-	}
-	return len;
-}
 
 /* ---- pass 2: lexer, depth and the copy handed to cJSON ---- */
 
@@ -696,7 +651,7 @@ int rbd_payload_parse(struct rbd_notification **out, const char *body, size_t le
 	if (!body || len == 0)
 		return rbd_err_set(RBD_EINVAL, "body: empty");
 
-	bad = utf8_invalid_at((const unsigned char *)body, len);
+	bad = rbd_utf8_invalid_at(body, len);        /* pass 1: strict UTF-8 */
 	if (bad != len)
 		return rbd_err_set(RBD_EINVAL, "body is not valid UTF-8 (at byte %zu)", bad);
 

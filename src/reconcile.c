@@ -8,6 +8,7 @@
 #include "runbookd/httpc.h"
 #include "runbookd/ingest.h"
 #include "runbookd/log.h"
+#include "runbookd/threads.h"
 #include "runbookd/timeline.h"
 #include "runbookd/timeutil.h"
 
@@ -21,10 +22,7 @@
 struct rbd_reconciler {
 	struct rbd_app *app;
 	struct rbd_reconcile_state state;
-	pthread_t thread;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	bool stopping;
+	struct rbd_threads t;         /* one thread */
 };
 
 static int cmp_str(const void *a, const void *b)
@@ -200,25 +198,17 @@ static void *reconciler_main(void *arg)
 {
 	struct rbd_reconciler *r = arg;
 
-	pthread_mutex_lock(&r->mu);
-	while (!r->stopping) {
+	pthread_mutex_lock(&r->t.mu);
+	while (!atomic_load(&r->t.stopping)) {
 		struct rbd_runtime *rt = rbd_app_runtime(r->app);
 		int64_t poll = rt->cfg->am_poll_ms > 0 ? rt->cfg->am_poll_ms : 30000;
-		struct timespec ts;
 		int resolved = 0;
 
 		rbd_runtime_release(rt);
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_sec += poll / 1000;
-		ts.tv_nsec += (poll % 1000) * 1000000;
-		if (ts.tv_nsec >= 1000000000) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000;
-		}
-		pthread_cond_timedwait(&r->cv, &r->mu, &ts);
-		if (r->stopping)
+		rbd_threads_wait(&r->t, poll);
+		if (atomic_load(&r->t.stopping))
 			break;
-		pthread_mutex_unlock(&r->mu);
+		pthread_mutex_unlock(&r->t.mu);
 		if (rbd_reconcile_once(r->app, &r->state, &resolved))
 			rbd_log_warn("reconciliation with Alertmanager failed; will retry",
 				     "error", rbd_err_msg());
@@ -228,9 +218,9 @@ static void *reconciler_main(void *arg)
 			snprintf(n, sizeof(n), "%d", resolved);
 			rbd_log_info("resolved alerts Alertmanager no longer holds", "count", n);
 		}
-		pthread_mutex_lock(&r->mu);
+		pthread_mutex_lock(&r->t.mu);
 	}
-	pthread_mutex_unlock(&r->mu);
+	pthread_mutex_unlock(&r->t.mu);
 	return NULL;
 }
 
@@ -239,11 +229,9 @@ int rbd_reconciler_start(struct rbd_reconciler **out, struct rbd_app *app)
 	struct rbd_reconciler *r = rbd_calloc(1, sizeof(*r));
 
 	r->app = app;
-	pthread_mutex_init(&r->mu, NULL);
-	pthread_cond_init(&r->cv, NULL);
-	if (pthread_create(&r->thread, NULL, reconciler_main, r) != 0) {
+	if (rbd_threads_start(&r->t, 1, reconciler_main, r, "the reconciler thread")) {
 		free(r);
-		return rbd_err_set(RBD_EIO, "cannot start the reconciler thread");
+		return RBD_EIO;
 	}
 	*out = r;
 	return 0;
@@ -253,13 +241,7 @@ void rbd_reconciler_stop(struct rbd_reconciler *r)
 {
 	if (!r)
 		return;
-	pthread_mutex_lock(&r->mu);
-	r->stopping = true;
-	pthread_cond_signal(&r->cv);
-	pthread_mutex_unlock(&r->mu);
-	pthread_join(r->thread, NULL);
+	rbd_threads_stop(&r->t);
 	rbd_reconcile_state_clear(&r->state);
-	pthread_mutex_destroy(&r->mu);
-	pthread_cond_destroy(&r->cv);
 	free(r);
 }

@@ -11,6 +11,7 @@
 #include "export_internal.h"
 #include "runbookd/action_state.h"
 #include "runbookd/timeutil.h"
+#include "runbookd/utf8.h"
 
 #include <inttypes.h>
 #include <stdarg.h>

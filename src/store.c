@@ -387,22 +387,14 @@ static int schema_current(struct rbd_store *s)
 
 /* ---- the writer ---- */
 
-/* Commits take well under a millisecond: time them in microseconds. */
-static int64_t mono_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
+/* Commits take well under a millisecond: they are timed in microseconds. */
 static int run_batch(struct rbd_store *s, struct job *batch)
 {
 	sqlite3 *db = s->writer.db;
 	struct rbd_tx tx = { s, &s->writer, NULL };
 	int rc = exec_sql(db, "BEGIN IMMEDIATE");
 	int jobs = 0;
-	int64_t t0 = mono_us();
+	int64_t t0 = rbd_mono_us();
 
 	if (rc) {
 		for (struct job *j = batch; j; j = j->next) {
@@ -450,7 +442,7 @@ static int run_batch(struct rbd_store *s, struct job *batch)
 		return rc;
 	}
 	if (s->on_stats)
-		s->on_stats(s->on_stats_ctx, mono_us() - t0, jobs);
+		s->on_stats(s->on_stats_ctx, rbd_mono_us() - t0, jobs);
 	return 0;
 }
 
@@ -588,8 +580,7 @@ static void *ckpt_main(void *arg)
 		int rc, mode;
 
 		if (s->wal_pages < CKPT_PAGES) {
-			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_sec += 1;
+			rbd_deadline_ms(&ts, 1000);
 			pthread_cond_timedwait(&s->ckpt_cv, &s->ckpt_mu, &ts);
 			continue;
 		}

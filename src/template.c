@@ -12,6 +12,7 @@
 #include "runbookd/buf.h"
 #include "runbookd/err.h"
 #include "runbookd/regex.h"
+#include "runbookd/utf8.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -414,7 +415,7 @@ int rbd_template_render(char **out, const struct rbd_template *t,
 				rc = rbd_err_set(RBD_EREFUSED, "field %s is missing", def->what);
 			goto done;
 		}
-		if (esc == RBD_ESC_JSON && !rbd_regex_utf8_valid(v, strlen(v))) {
+		if (esc == RBD_ESC_JSON && !rbd_utf8_valid(v, strlen(v))) {
 			rc = rbd_err_set(RBD_EREFUSED, "%s%s%s is not valid UTF-8", def->what,
 					 def->named ? " " : "", def->named ? p->text : "");
 			goto done;
@@ -488,7 +489,7 @@ int rbd_param_check(const struct rbd_param_spec *spec, const char *value)
 			goto done;
 		}
 	}
-	if (!rbd_regex_utf8_valid(value, len)) {
+	if (!rbd_utf8_valid(value, len)) {
 		rc = rbd_err_set(RBD_EREFUSED, "param %.64s: value %s is not valid UTF-8",
 				 name, rbd_buf_cstr(&q));
 		goto done;

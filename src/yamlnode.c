@@ -118,43 +118,23 @@ int rbd_yline(const yaml_node_t *n)
 /* Reads the whole file with a size cap; the parser then works from memory. */
 static int read_file(char **out, size_t *out_len, const char *path, struct rbd_yfile *f)
 {
-	struct stat st;
 	struct rbd_buf b = RBD_BUF_INIT(RBD_YAML_MAX_BYTES);
-	char chunk[8192];
-	ssize_t r;
-	int fd, rc = RBD_EINVAL;
+	struct rbd_read_info info;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		rbd_yerr_at(f, 0, "cannot open: %s", strerror(errno));
-		return RBD_EINVAL;
+	if (rbd_buf_read_file(&b, path, true, &info) == 0) {
+		*out_len = b.len;
+		*out = rbd_buf_steal(&b);
+		return 0;
 	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+	if (info.fail == RBD_READ_OPEN)
+		rbd_yerr_at(f, 0, "cannot open: %s", strerror(info.err));
+	else if (info.fail == RBD_READ_NOT_REGULAR)
 		rbd_yerr_at(f, 0, "not a regular file");
-		goto done;
-	}
-	for (;;) {
-		r = read(fd, chunk, sizeof(chunk));
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			rbd_yerr_at(f, 0, "cannot read: %s", strerror(errno));
-			goto done;
-		}
-		if (r == 0)
-			break;
-		if (rbd_buf_append(&b, chunk, (size_t)r) != 0) {
-			rbd_yerr_at(f, 0, "file is over %zu bytes", (size_t)RBD_YAML_MAX_BYTES);
-			goto done;
-		}
-	}
-	*out_len = b.len;
-	*out = rbd_buf_steal(&b);
-	rc = 0;
-done:
-	rbd_buf_free(&b);
-	close(fd);
-	return rc;
+	else if (info.fail == RBD_READ_IO)
+		rbd_yerr_at(f, 0, "cannot read: %s", strerror(info.err));
+	else
+		rbd_yerr_at(f, 0, "file is over %zu bytes", (size_t)RBD_YAML_MAX_BYTES);
+	return RBD_EINVAL;
 }
 
 int rbd_yfile_load(struct rbd_yfile *f, const char *path, struct rbd_diag *diag)

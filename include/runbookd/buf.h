@@ -6,6 +6,7 @@
 #ifndef RUNBOOKD_BUF_H
 #define RUNBOOKD_BUF_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct rbd_buf {
@@ -29,6 +30,23 @@ char *rbd_buf_steal(struct rbd_buf *b);
 const char *rbd_buf_cstr(const struct rbd_buf *b);
 void rbd_buf_reset(struct rbd_buf *b);
 void rbd_buf_free(struct rbd_buf *b);
+
+/* Why rbd_buf_read_file failed. */
+enum rbd_read_fail { RBD_READ_OK, RBD_READ_OPEN, RBD_READ_NOT_REGULAR, RBD_READ_IO, RBD_READ_TOO_BIG };
+struct rbd_read_info {
+	enum rbd_read_fail fail;
+	int err;                      /* errno for RBD_READ_OPEN and RBD_READ_IO */
+	unsigned mode;                /* st_mode of the file (0 when not known) */
+};
+/*
+ * The one capped file reader: appends the whole of path to b, whose max is the cap.
+ * regular: refuse anything but a regular file (a FIFO or a device could block or
+ * never end). Returns 0, or RBD_EINVAL (open, not regular), RBD_EIO (read) or
+ * RBD_ETOOBIG with *info saying which; on failure b is wiped and freed. Its own
+ * scratch is wiped too: it reads secrets (token files). Sets no error message.
+ */
+int rbd_buf_read_file(struct rbd_buf *b, const char *path, bool regular,
+		      struct rbd_read_info *info);
 
 /* Duplicates s (NULL -> NULL); aborts on out-of-memory. */
 char *rbd_strdup(const char *s);

@@ -100,13 +100,4 @@ void rbd_json_add_text(cJSON *obj, const char *name, const char *s);
  */
 cJSON *rbd_json_parse_object(const char *text);
 
-/*
- * Length (1-4) of the well-formed UTF-8 sequence at s[0..n) with its code point in
- * *out; 0 when there is none (n == 0, stray or truncated byte, overlong form,
- * surrogate, above U+10FFFF).
- */
-size_t rbd_utf8_decode(uint32_t *out, const char *s, size_t n);
-/* A copy of s[0..n) with each ill-formed byte replaced by U+FFFD; the caller frees. */
-char *rbd_utf8_scrub(const char *s, size_t n);
-
 #endif

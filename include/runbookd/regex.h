@@ -21,8 +21,4 @@ int rbd_regex_match(const struct rbd_regex *re, const char *subject, size_t len)
 const char *rbd_regex_source(const struct rbd_regex *re);
 void rbd_regex_free(struct rbd_regex *re);
 
-/* True when s[0..len) is well-formed UTF-8 (no overlongs, surrogates or code points
- * past U+10FFFF): the check PCRE2 applies to subjects, for callers that need it too. */
-bool rbd_regex_utf8_valid(const char *s, size_t len);
-
 #endif

@@ -8,11 +8,17 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 /* Wall clock, milliseconds since the Unix epoch (UTC). */
 int64_t rbd_now_ms(void);
 /* Monotonic clock in milliseconds, for deadlines and latencies. */
 int64_t rbd_mono_ms(void);
+/* The same in microseconds (commit latencies). */
+int64_t rbd_mono_us(void);
+/* The wall-clock instant ms from now as a timespec: the deadline
+ * pthread_cond_timedwait takes (its default clock is CLOCK_REALTIME). */
+void rbd_deadline_ms(struct timespec *ts, int64_t ms);
 
 /*
  * Parses an RFC 3339 timestamp as Alertmanager sends it: "YYYY-MM-DDTHH:MM:SS",

@@ -10,8 +10,11 @@
 #include "runbookd/err.h"
 #include "runbookd/labels.h"
 
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdint.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 /* ---- buf ---- */
 
@@ -329,6 +332,50 @@ static void test_buf__err_messages_thread_local(void)
 	CHECK(strlen(rbd_err_msg()) > 100 && strlen(rbd_err_msg()) < sizeof(long_arg) - 1);
 }
 
+/* ---- the capped file reader ---- */
+
+static void test_buf__read_file_capped(void)
+{
+	char dir[] = "/tmp/rbd-test-buf.XXXXXX", path[64], fifo[64];
+	struct rbd_buf b = RBD_BUF_INIT(8);
+	struct rbd_read_info info;
+	int fd;
+
+	REQUIRE(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/f", dir);
+	snprintf(fifo, sizeof(fifo), "%s/p", dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0640);
+	REQUIRE(fd >= 0);
+	CHECK_INT(write(fd, "12345678", 8), 8);
+	close(fd);
+	CHECK_INT(rbd_buf_read_file(&b, path, true, &info), 0);
+	CHECK_INT(info.fail, RBD_READ_OK);
+	CHECK(S_ISREG(info.mode) && !(info.mode & S_IROTH));
+	CHECK_STR(rbd_buf_cstr(&b), "12345678");
+	rbd_buf_free(&b);
+	/* One byte over the cap: refused, the buffer freed. */
+	fd = open(path, O_WRONLY | O_APPEND);
+	CHECK_INT(write(fd, "9", 1), 1);
+	close(fd);
+	rbd_buf_init(&b, 8);
+	CHECK_INT(rbd_buf_read_file(&b, path, true, &info), RBD_ETOOBIG);
+	CHECK_INT(info.fail, RBD_READ_TOO_BIG);
+	CHECK(b.data == NULL && b.len == 0);
+	rbd_buf_init(&b, 8);
+	CHECK_INT(rbd_buf_read_file(&b, dir, true, &info), RBD_EINVAL);
+	CHECK_INT(info.fail, RBD_READ_NOT_REGULAR);
+	REQUIRE(mkfifo(fifo, 0600) == 0);
+	/* No writer ever opens it: refused without blocking. */
+	CHECK_INT(rbd_buf_read_file(&b, fifo, true, &info), RBD_EINVAL);
+	CHECK_INT(info.fail, RBD_READ_NOT_REGULAR);
+	unlink(fifo);
+	CHECK_INT(rbd_buf_read_file(&b, fifo, true, &info), RBD_EINVAL);
+	CHECK_INT(info.fail, RBD_READ_OPEN);
+	CHECK(info.err != 0);
+	unlink(path);
+	rmdir(dir);
+}
+
 static const struct rbd_test_case cases[] = {
 	RBD_TEST(test_buf__append_within_and_at_cap),
 	RBD_TEST(test_buf__over_cap_leaves_buffer_unchanged),
@@ -344,6 +391,7 @@ static const struct rbd_test_case cases[] = {
 	RBD_TEST(test_buf__labels_copy_is_deep),
 	RBD_TEST(test_buf__err_names_and_statuses),
 	RBD_TEST(test_buf__err_messages_thread_local),
+	RBD_TEST(test_buf__read_file_capped),
 };
 
 RBD_TEST_MAIN(cases)

@@ -367,23 +367,6 @@ static void test_matcher__regex_api(void)
 	CHECK_INT(rbd_regex_compile(&re, "\xff"), RBD_EINVAL);  /* invalid UTF-8 pattern */
 }
 
-static void test_matcher__utf8_valid(void)
-{
-	CHECK(rbd_regex_utf8_valid("", 0));
-	CHECK(rbd_regex_utf8_valid("abc", 3));
-	CHECK(rbd_regex_utf8_valid("caf\xc3\xa9", 5));
-	CHECK(rbd_regex_utf8_valid("\xf0\x9f\x98\x80", 4));     /* U+1F600 */
-	CHECK(rbd_regex_utf8_valid("\xf4\x8f\xbf\xbf", 4));     /* U+10FFFF */
-	CHECK(!rbd_regex_utf8_valid("\xf4\x90\x80\x80", 4));    /* past U+10FFFF */
-	CHECK(!rbd_regex_utf8_valid("\xc3", 1));                /* truncated */
-	CHECK(!rbd_regex_utf8_valid("\xc0\xaf", 2));            /* overlong '/' */
-	CHECK(!rbd_regex_utf8_valid("\xe0\x80\xaf", 3));        /* overlong */
-	CHECK(!rbd_regex_utf8_valid("\xed\xa0\x80", 3));        /* surrogate */
-	CHECK(!rbd_regex_utf8_valid("\x80", 1));
-	CHECK(!rbd_regex_utf8_valid("\xff", 1));
-	CHECK(!rbd_regex_utf8_valid("a\xe6\x97", 3));
-}
-
 struct thread_arg {
 	const struct rbd_matcher *m;
 	int bad;
@@ -436,7 +419,6 @@ static const struct rbd_test_case cases[] = {
 	RBD_TEST(test_matcher__long_values),
 	RBD_TEST(test_matcher__match_limit),
 	RBD_TEST(test_matcher__regex_api),
-	RBD_TEST(test_matcher__utf8_valid),
 	RBD_TEST(test_matcher__shared_between_threads),
 };
 

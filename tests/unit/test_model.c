@@ -246,37 +246,6 @@ static void test_model__invalid_utf8_is_scrubbed(void)
 	cJSON_Delete(j);
 }
 
-static void test_model__utf8_decode(void)
-{
-	static const struct {
-		const char *s;
-		size_t len;
-		uint32_t cp;
-	} cases[] = {
-		{ "A", 1, 'A' },
-		{ "\xc3\xa9", 2, 0xe9 },
-		{ "\xed\x95\x9c", 3, 0xd55c },         /* 한 */
-		{ "\xf0\x9f\x98\x80", 4, 0x1f600 },
-		{ "\xc0\xaf", 0, 0 },                  /* overlong '/' */
-		{ "\xe0\x80\xaf", 0, 0 },              /* overlong */
-		{ "\xed\xa0\x80", 0, 0 },              /* surrogate */
-		{ "\xf4\x90\x80\x80", 0, 0 },          /* > U+10FFFF */
-		{ "\xe2\x82", 0, 0 },                  /* truncated */
-		{ "\x80", 0, 0 },                      /* stray continuation */
-		{ "\xff", 0, 0 },
-	};
-	uint32_t cp;
-
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		size_t k = rbd_utf8_decode(&cp, cases[i].s, strlen(cases[i].s));
-
-		CHECK_INT(k, cases[i].len);
-		if (k)
-			CHECK_INT(cp, cases[i].cp);
-	}
-	CHECK_INT(rbd_utf8_decode(&cp, "", 0), 0);
-}
-
 static void test_model__clear_releases_and_zeroes(void)
 {
 	struct rbd_incident inc = { .id = 1, .status = rbd_strdup("open"),
@@ -336,7 +305,6 @@ static const struct rbd_test_case cases[] = {
 	RBD_TEST(test_model__action_http_and_silence),
 	RBD_TEST(test_model__event_shape),
 	RBD_TEST(test_model__invalid_utf8_is_scrubbed),
-	RBD_TEST(test_model__utf8_decode),
 	RBD_TEST(test_model__clear_releases_and_zeroes),
 	RBD_TEST(test_model__big_ids_and_times),
 };

@@ -312,6 +312,21 @@ static void test_timeutil__clocks(void)
 	CHECK(m2 - m1 >= 19);
 	CHECK(m2 - m1 < 5000);
 	CHECK(rbd_now_ms() >= now);
+	CHECK(rbd_mono_us() / 1000 >= m2);
+}
+
+/* A condition-variable deadline: wall clock + ms, nanoseconds normalised. */
+static void test_timeutil__deadline(void)
+{
+	struct timespec ts;
+	int64_t before = rbd_now_ms(), at;
+
+	rbd_deadline_ms(&ts, 1999);
+	at = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	CHECK(ts.tv_nsec >= 0 && ts.tv_nsec < 1000000000);
+	CHECK(at >= before + 1999 && at < before + 1999 + 1000);
+	rbd_deadline_ms(&ts, 0);
+	CHECK(ts.tv_nsec >= 0 && ts.tv_nsec < 1000000000);
 }
 
 static const struct rbd_test_case cases[] = {
@@ -327,6 +342,7 @@ static const struct rbd_test_case cases[] = {
 	RBD_TEST(test_timeutil__duration_parse),
 	RBD_TEST(test_timeutil__duration_format),
 	RBD_TEST(test_timeutil__clocks),
+	RBD_TEST(test_timeutil__deadline),
 };
 
 RBD_TEST_MAIN(cases)
