@@ -28,20 +28,6 @@ struct job {
 	struct rbd_ingest_result *res;
 };
 
-char *rbd_labels_to_json(const struct rbd_labelset *ls)
-{
-	cJSON *o = cJSON_CreateObject();
-	char *s;
-
-	for (size_t i = 0; i < ls->n; i++)
-		cJSON_AddStringToObject(o, ls->kv[i].key, ls->kv[i].value);
-	s = cJSON_PrintUnformatted(o);
-	cJSON_Delete(o);
-	if (!s)
-		abort();
-	return s;
-}
-
 static void result_add_incident(struct rbd_ingest_result *r, int64_t id)
 {
 	for (size_t i = 0; i < r->n_ids; i++)

@@ -6,6 +6,10 @@
  */
 #include "runbookd/model.h"
 #include "runbookd/buf.h"
+#include "runbookd/config.h"
+#include "runbookd/labels.h"
+#include "runbookd/matcher.h"
+#include "runbookd/store.h"
 #include "runbookd/timeutil.h"
 #include "runbookd/utf8.h"
 
@@ -231,4 +235,57 @@ cJSON *rbd_event_json(const struct rbd_event *x)
 	add_id(o, "action_id", x->action_id);
 	cJSON_AddItemToObject(o, "detail", rbd_json_parse_object(x->detail_json));
 	return o;
+}
+
+cJSON *rbd_rule_json(const struct rbd_rule *r, const struct rbd_rule_stats *st)
+{
+	cJSON *o = cJSON_CreateObject(), *m;
+
+	cJSON_AddStringToObject(o, "name", r->name);
+	cJSON_AddStringToObject(o, "description", r->description ? r->description : "");
+	m = cJSON_AddArrayToObject(o, "matchers");
+	for (size_t i = 0; i < r->n_matchers; i++)
+		cJSON_AddItemToArray(m, cJSON_CreateString(rbd_matcher_string(r->matchers[i])));
+	cJSON_AddStringToObject(o, "on", r->on == RBD_ON_FIRING ? "firing" : "resolved");
+	cJSON_AddStringToObject(o, "action", r->action->name);
+	cJSON_AddBoolToObject(o, "approval", r->approval);
+	cJSON_AddNumberToObject(o, "approvals", r->approvals);
+	cJSON_AddBoolToObject(o, "dry_run", r->dry_run);
+	cJSON_AddNumberToObject(o, "cooldown_seconds", (double)r->cooldown_ms / 1000.0);
+	cJSON_AddNumberToObject(o, "max_runs_per_hour", r->max_runs_per_hour);
+	cJSON_AddNumberToObject(o, "max_failures_per_hour", r->max_failures_per_hour);
+	cJSON_AddStringToObject(o, "file", r->file ? r->file : "");
+	cJSON_AddNumberToObject(o, "line", r->line);
+	if (st) {
+		cJSON_AddBoolToObject(o, "tripped", st->tripped_at != 0);
+		rbd_json_add_time(o, "tripped_at", st->tripped_at);
+		cJSON_AddNumberToObject(o, "runs_last_hour", st->runs_last_hour);
+		cJSON_AddNumberToObject(o, "failures_last_hour", st->failures_last_hour);
+	}
+	return o;
+}
+
+char *rbd_labels_to_json(const struct rbd_labelset *ls)
+{
+	cJSON *o = cJSON_CreateObject();
+	char *s;
+
+	for (size_t i = 0; i < ls->n; i++)
+		cJSON_AddStringToObject(o, ls->kv[i].key, ls->kv[i].value);
+	s = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	if (!s)
+		abort();
+	return s;
+}
+
+void rbd_labels_from_json(struct rbd_labelset *out, const char *json)
+{
+	cJSON *o = json ? cJSON_Parse(json) : NULL, *it;
+
+	memset(out, 0, sizeof(*out));
+	cJSON_ArrayForEach(it, o)
+		if (cJSON_IsString(it) && it->string)
+			rbd_labels_set(out, it->string, it->valuestring);
+	cJSON_Delete(o);
 }

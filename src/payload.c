@@ -28,7 +28,7 @@ static const struct rbd_payload_limits default_limits = {
 	.max_alerts = 1000,
 	.max_labels = 256,
 	.max_string_bytes = 16384,
-	.max_depth = 16,
+	.max_depth = 32,
 };
 
 /*

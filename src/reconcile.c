@@ -44,18 +44,6 @@ void rbd_reconcile_state_clear(struct rbd_reconcile_state *st)
 	st->n = 0;
 }
 
-/* A stored labels/annotations object back into a label set (invalid JSON: empty). */
-static void labels_from_json(struct rbd_labelset *out, const char *json)
-{
-	cJSON *o = json ? cJSON_Parse(json) : NULL, *it;
-
-	memset(out, 0, sizeof(*out));
-	cJSON_ArrayForEach(it, o)
-		if (cJSON_IsString(it) && it->string)
-			rbd_labels_set(out, it->string, it->valuestring);
-	cJSON_Delete(o);
-}
-
 /* The write job: resolves alerts Alertmanager no longer holds (silenced alerts get no
  * resolved webhook): each still-firing one becomes resolved, its waiting actions are
  * cancelled, `on: resolved` rules plan, and an incident with nothing left firing
@@ -91,8 +79,8 @@ static int resolve_one(struct rbd_tx *tx, struct resolve *r, const struct rbd_al
 		a.fingerprint = g->fingerprint;
 		a.starts_ns = g->starts_ms * 1000000;
 		a.generator_url = "";
-		labels_from_json(&a.labels, g->labels_json);
-		labels_from_json(&a.annotations, g->annotations_json);
+		rbd_labels_from_json(&a.labels, g->labels_json);
+		rbd_labels_from_json(&a.annotations, g->annotations_json);
 		rc = rbd_ingest_plan_alert(tx, &r->res, r->rt, &a, g->id, g->incident_id,
 					   RBD_ON_RESOLVED, r->now);
 		rbd_labels_clear(&a.labels);

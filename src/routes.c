@@ -311,7 +311,8 @@ static void free_actions(struct rbd_action_rec *v, size_t n)
 static void h_alerts(struct rbd_app *app, struct rbd_request *req, struct rbd_response *resp)
 {
 	const struct rbd_limits *lim = &req->rt->cfg->limits;
-	struct rbd_payload_limits pl = { lim->max_alerts, lim->max_labels, 16384, 32 };
+	/* From the config; string size and nesting: the parser's defaults. */
+	struct rbd_payload_limits pl = { .max_alerts = lim->max_alerts, .max_labels = lim->max_labels };
 	struct rbd_notification *n = NULL;
 	struct rbd_ingest_result res;
 	char labels[64];
@@ -422,52 +423,6 @@ done:
 	rbd_incident_clear(&inc);
 }
 
-static int iter_next(void *ctx, const struct rbd_event **ev)
-{
-	return rbd_store_events_next(ctx, ev);
-}
-
-static int iter_rewind(void *ctx)
-{
-	return rbd_store_events_rewind(ctx);
-}
-
-int rbd_routes_export(struct rbd_buf *out, struct rbd_store *store, long long id, int fmt,
-		      const char *lang)
-{
-	struct rbd_incident inc;
-	struct rbd_alert_rec *alerts = NULL;
-	struct rbd_action_rec *actions = NULL;
-	struct rbd_event_iter *it = NULL;
-	size_t na = 0, nx = 0;
-	struct rbd_export_src src;
-	int rc = rbd_store_incident(store, &inc, id);
-
-	if (rc)
-		return rc;
-	rc = rbd_store_alerts(store, &alerts, &na, id);
-	if (!rc)
-		rc = rbd_store_actions(store, &actions, &nx, id, NULL, 100000);
-	/* Oldest first for the report. */
-	for (size_t i = 0; !rc && i < nx / 2; i++) {
-		struct rbd_action_rec t = actions[i];
-
-		actions[i] = actions[nx - 1 - i];
-		actions[nx - 1 - i] = t;
-	}
-	if (!rc)
-		rc = rbd_store_events_open(store, &it, &inc);
-	if (!rc) {
-		src = (struct rbd_export_src){ &inc, alerts, na, actions, nx, iter_next, iter_rewind, it };
-		rc = rbd_export_render(out, fmt, lang, &src);
-	}
-	rbd_store_events_close(it);
-	free_alerts(alerts, na);
-	free_actions(actions, nx);
-	rbd_incident_clear(&inc);
-	return rc;
-}
-
 static void h_timeline(struct rbd_app *app, struct rbd_request *req, struct rbd_response *resp)
 {
 	const char *format = req->arg(req->arg_ctx, "format");
@@ -486,7 +441,7 @@ static void h_timeline(struct rbd_app *app, struct rbd_request *req, struct rbd_
 	}
 	rbd_buf_reset(&resp->body);
 	resp->body.max = (size_t)512 * 1024 * 1024;
-	rc = rbd_routes_export(&resp->body, app->store, id, fmt, lang);
+	rc = rbd_export_incident(&resp->body, app->store, id, fmt, lang);
 	if (rc) {
 		reply_rc(resp, rc);
 		return;
@@ -636,31 +591,10 @@ static void h_resume(struct rbd_app *app, struct rbd_request *req, struct rbd_re
 
 static cJSON *rule_json(struct rbd_app *app, const struct rbd_rule *r, int64_t now)
 {
-	cJSON *o = cJSON_CreateObject(), *m;
 	struct rbd_rule_stats st;
 
-	cJSON_AddStringToObject(o, "name", r->name);
-	cJSON_AddStringToObject(o, "description", r->description ? r->description : "");
-	m = cJSON_AddArrayToObject(o, "matchers");
-	for (size_t i = 0; i < r->n_matchers; i++)
-		cJSON_AddItemToArray(m, cJSON_CreateString(rbd_matcher_string(r->matchers[i])));
-	cJSON_AddStringToObject(o, "on", r->on == RBD_ON_FIRING ? "firing" : "resolved");
-	cJSON_AddStringToObject(o, "action", r->action->name);
-	cJSON_AddBoolToObject(o, "approval", r->approval);
-	cJSON_AddNumberToObject(o, "approvals", r->approvals);
-	cJSON_AddBoolToObject(o, "dry_run", r->dry_run);
-	cJSON_AddNumberToObject(o, "cooldown_seconds", (double)r->cooldown_ms / 1000.0);
-	cJSON_AddNumberToObject(o, "max_runs_per_hour", r->max_runs_per_hour);
-	cJSON_AddNumberToObject(o, "max_failures_per_hour", r->max_failures_per_hour);
-	cJSON_AddStringToObject(o, "file", r->file ? r->file : "");
-	cJSON_AddNumberToObject(o, "line", r->line);
-	if (rbd_store_rule_stats(app->store, &st, r->name, now) == 0) {
-		cJSON_AddBoolToObject(o, "tripped", st.tripped_at != 0);
-		rbd_json_add_time(o, "tripped_at", st.tripped_at);
-		cJSON_AddNumberToObject(o, "runs_last_hour", st.runs_last_hour);
-		cJSON_AddNumberToObject(o, "failures_last_hour", st.failures_last_hour);
-	}
-	return o;
+	return rbd_rule_json(r, rbd_store_rule_stats(app->store, &st, r->name, now) == 0 ? &st :
+			     NULL);
 }
 
 static void h_rules(struct rbd_app *app, struct rbd_request *req, struct rbd_response *resp)

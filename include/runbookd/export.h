@@ -47,4 +47,13 @@ const char *rbd_export_content_type(enum rbd_export_format fmt);
 int rbd_export_render(struct rbd_buf *out, enum rbd_export_format fmt, const char *lang,
 		      const struct rbd_export_src *src);
 
+struct rbd_store;
+/*
+ * Reads incident id from store and renders its export (fmt an enum rbd_export_format)
+ * into out: the bytes GET .../timeline and `runbookd export` both return.
+ * RBD_ENOTFOUND for an unknown incident. (export_incident.c: the store side.)
+ */
+int rbd_export_incident(struct rbd_buf *out, struct rbd_store *store, long long id, int fmt,
+			const char *lang);
+
 #endif

@@ -42,7 +42,4 @@ int rbd_ingest_plan_alert(struct rbd_tx *tx, struct rbd_ingest_result *res,
 int rbd_ingest_cancel_waiting(struct rbd_tx *tx, int64_t alert_id, int64_t incident_id,
 			      int64_t now);
 
-/* Labels as a compact JSON object (caller frees). */
-char *rbd_labels_to_json(const struct rbd_labelset *ls);
-
 #endif

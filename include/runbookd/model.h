@@ -100,4 +100,15 @@ void rbd_json_add_text(cJSON *obj, const char *name, const char *s);
  */
 cJSON *rbd_json_parse_object(const char *text);
 
+struct rbd_rule;
+struct rbd_rule_stats;
+struct rbd_labelset;
+/* RULE: a loaded rule as GET /api/v1/rules lists it; with st (may be NULL) its
+ * breaker and counters. */
+cJSON *rbd_rule_json(const struct rbd_rule *r, const struct rbd_rule_stats *st);
+/* Labels as a compact JSON object (caller frees). */
+char *rbd_labels_to_json(const struct rbd_labelset *ls);
+/* A stored labels/annotations object back into a label set (invalid JSON: empty). */
+void rbd_labels_from_json(struct rbd_labelset *out, const char *json);
+
 #endif

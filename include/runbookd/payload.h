@@ -43,7 +43,7 @@ struct rbd_payload_limits {
 	size_t max_alerts;              /* alerts per notification (default 1000) */
 	size_t max_labels;              /* labels or annotations per set (default 256) */
 	size_t max_string_bytes;        /* any one string value or label name (default 16384) */
-	size_t max_depth;               /* JSON nesting (default 16, at most 1000) */
+	size_t max_depth;               /* JSON nesting (default 32, at most 1000) */
 };
 
 /*

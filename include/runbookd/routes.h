@@ -62,12 +62,4 @@ void rbd_response_error(struct rbd_response *resp, int status, const char *code,
 			const char *message);
 void rbd_request_clear(struct rbd_request *req);
 
-struct rbd_store;
-/*
- * Renders incident id's timeline export into out: the bytes GET .../timeline and
- * `runbookd export` both return. RBD_ENOTFOUND for an unknown incident.
- */
-int rbd_routes_export(struct rbd_buf *out, struct rbd_store *store, long long id, int fmt,
-		      const char *lang);
-
 #endif

@@ -605,7 +605,7 @@ static void test_payload__nesting_10000_deep(void)
 	for (size_t i = 0; i < depth; i++)
 		rbd_buf_putc(&b, i % 2 ? '{' : '[');
 	t0 = rbd_mono_ms();
-	CHECK(expect_err(b.data, b.len, RBD_EINVAL, "body: JSON nested deeper than 16"));
+	CHECK(expect_err(b.data, b.len, RBD_EINVAL, "body: JSON nested deeper than 32"));
 	/* Even with a huge configured limit: clamped, refused before any recursion. */
 	CHECK_INT(rbd_payload_parse(&n, b.data, b.len, &lim), RBD_EINVAL);
 	CHECK(strstr(rbd_err_msg(), "nested deeper than 1000") != NULL);
@@ -615,7 +615,7 @@ static void test_payload__nesting_10000_deep(void)
 		rbd_buf_putc(&b, '[');
 	for (size_t i = 0; i < depth; i++)
 		rbd_buf_putc(&b, ']');
-	CHECK(expect_err(b.data, b.len, RBD_EINVAL, "body: JSON nested deeper than 16"));
+	CHECK(expect_err(b.data, b.len, RBD_EINVAL, "body: JSON nested deeper than 32"));
 	CHECK(rbd_mono_ms() - t0 < 1000);
 	rbd_buf_free(&b);
 }
@@ -627,23 +627,24 @@ static void test_payload__depth_limit_boundary(void)
 	const char *head = "{\"version\":\"4\",\"groupKey\":\"k\",\"status\":\"firing\","
 			   "\"receiver\":\"r\",\"alerts\":[],\"x\":";
 
-	/* The top object is level 1: 15 more levels is exactly the default 16. */
+	/* The top object is level 1: 31 more levels is exactly the default 32 (what the
+	 * service accepts). */
 	rbd_buf_puts(&b, head);
-	for (int i = 0; i < 15; i++)
+	for (int i = 0; i < 31; i++)
 		rbd_buf_putc(&b, '[');
-	for (int i = 0; i < 15; i++)
+	for (int i = 0; i < 31; i++)
 		rbd_buf_putc(&b, ']');
 	rbd_buf_putc(&b, '}');
 	CHECK_INT(rbd_payload_parse(&n, b.data, b.len, NULL), 0);
 	rbd_notification_free(n);
 	rbd_buf_reset(&b);
 	rbd_buf_puts(&b, head);
-	for (int i = 0; i < 16; i++)
+	for (int i = 0; i < 32; i++)
 		rbd_buf_putc(&b, '[');
-	for (int i = 0; i < 16; i++)
+	for (int i = 0; i < 32; i++)
 		rbd_buf_putc(&b, ']');
 	rbd_buf_putc(&b, '}');
-	CHECK(expect_err(b.data, b.len, RBD_EINVAL, "body: JSON nested deeper than 16"));
+	CHECK(expect_err(b.data, b.len, RBD_EINVAL, "body: JSON nested deeper than 32"));
 	/* Brackets inside strings do not count. */
 	rbd_buf_reset(&b);
 	rbd_buf_puts(&b, head);
