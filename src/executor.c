@@ -11,6 +11,7 @@
 #include "runbookd/err.h"
 #include "runbookd/exec.h"
 #include "runbookd/gates.h"
+#include "runbookd/amclient.h"
 #include "runbookd/httpc.h"
 #include "runbookd/log.h"
 #include "runbookd/notify.h"

@@ -5,6 +5,7 @@
  */
 #include "runbookd/reconcile.h"
 #include "runbookd/err.h"
+#include "runbookd/amclient.h"
 #include "runbookd/httpc.h"
 #include "runbookd/ingest.h"
 #include "runbookd/log.h"

@@ -9,6 +9,7 @@
  * clock or anything else that makes two exports of the same records differ.
  */
 #include "export_internal.h"
+#include "markdown.h"
 #include "runbookd/action_state.h"
 #include "runbookd/timeutil.h"
 #include "runbookd/utf8.h"
@@ -29,8 +30,6 @@
 #define MD_LIST_MAX 20         /* services / instances named under Impact */
 #define SUMMARY_BUILD_MAX 4096 /* a detail summary is built up to here, then cut */
 
-static const char ELLIPSIS[] = "\xe2\x80\xa6";    /* U+2026 */
-static const char REPLACEMENT[] = "\xef\xbf\xbd"; /* U+FFFD */
 
 /* The fixed words of the Markdown report. */
 struct words {
@@ -114,239 +113,6 @@ static const struct words *lang_find(const char *lang)
 			return &langs[i];
 	}
 	return NULL;
-}
-
-/* ---- Markdown: escaping ---- */
-
-enum {
-	MD_HEADING = 1,     /* also escape '#', which could close an ATX heading */
-	MD_LINE_START = 2,  /* the value opens a list item: it must not open a block */
-};
-
-static bool is_alnum(char c)
-{
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-static bool is_alpha(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-/*
- * Code points that must not reach a reader as they are: C0 and C1 controls (cursor
- * movement, terminal escapes) and bidirectional overrides (text that reads
- * differently from what it is). Line breaks and tabs are handled by the callers.
- */
-static bool cp_hidden(uint32_t cp)
-{
-	return cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp <= 0x9f) ||
-	       (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) ||
-	       cp == 0x200e || cp == 0x200f || cp == 0x061c;
-}
-
-/*
- * Decodes one code point of s[i..n) for display: *len bytes are consumed; *disp and
- * *dlen are what to show (the source bytes, a space for a line break or tab when
- * keep_lines is false, U+FFFD for ill-formed or hidden ones).
- */
-static void disp_next(const char *s, size_t n, size_t i, bool keep_lines, size_t *len,
-		      const char **disp, size_t *dlen)
-{
-	uint32_t cp;
-	size_t k = rbd_utf8_decode(&cp, s + i, n - i);
-
-	if (!k) {
-		*len = 1;
-		*disp = REPLACEMENT;
-		*dlen = 3;
-		return;
-	}
-	*len = k;
-	*disp = s + i;
-	*dlen = k;
-	if (cp == '\n' || cp == '\t' || cp == '\r') {
-		if (!keep_lines)
-			*disp = " ";
-		return;
-	}
-	if (cp_hidden(cp)) {
-		*disp = REPLACEMENT;
-		*dlen = 3;
-	}
-}
-
-/*
- * Inline text, safe in a paragraph, a list item and a table cell, that cmark and GFM
- * render as exactly these characters: Markdown punctuation is backslash-escaped,
- * '<' '>' and entity-looking '&' become entities, line breaks become spaces. At most
- * max source bytes are shown, then an ellipsis.
- */
-static void md_text(struct out *o, const char *s, size_t max, unsigned flags)
-{
-	size_t n = s ? strlen(s) : 0, used = 0, digits = 0;
-
-	/* "# x", "- x", "+ x", "1. x" at the start of a list item would open a heading
-	 * or a nested list: escape the marker ('*' and '>' are escaped anyway). */
-	if (flags & MD_LINE_START) {
-		while (digits < n && digits < 9 && s[digits] >= '0' && s[digits] <= '9')
-			digits++;
-		if (digits && digits < n && (s[digits] == '.' || s[digits] == ')')) {
-			put_n(o, s, digits);
-			put(o, "\\");
-			s += digits;
-			n -= digits;
-			max = max > digits ? max - digits : 0;
-		} else if (n && (s[0] == '#' || s[0] == '-' || s[0] == '+')) {
-			put(o, "\\");
-		}
-	}
-
-	for (size_t i = 0; i < n && !o->err;) {
-		const char *d;
-		size_t len, dlen;
-		char c;
-
-		disp_next(s, n, i, false, &len, &d, &dlen);
-		if (used + dlen > max) {
-			put(o, ELLIPSIS);
-			return;
-		}
-		used += dlen;
-		c = dlen == 1 ? d[0] : 0;
-		switch (c) {
-		case '\\': case '`': case '*': case '[': case ']': case '|': case '~':
-			put(o, "\\");
-			put_n(o, &c, 1);
-			break;
-		case '_':
-			/* an underscore inside a word never delimits emphasis: keep it plain */
-			if (i > 0 && i + 1 < n && is_alnum(s[i - 1]) && is_alnum(s[i + 1]))
-				put(o, "_");
-			else
-				put(o, "\\_");
-			break;
-		case '#':
-			put(o, (flags & MD_HEADING) ? "\\#" : "#");
-			break;
-		case '<':
-			put(o, "&lt;");
-			break;
-		case '>':
-			put(o, "&gt;");
-			break;
-		case '&':
-			put(o, i + 1 < n && (is_alpha(s[i + 1]) || s[i + 1] == '#') ? "&amp;" : "&");
-			break;
-		default:
-			put_n(o, d, dlen);
-			break;
-		}
-		i += len;
-	}
-}
-
-/* s[0..n) made displayable (see disp_next) into b, cut at max bytes with an ellipsis. */
-static void md_clean(struct rbd_buf *b, const char *s, size_t max, bool keep_lines)
-{
-	size_t n = s ? strlen(s) : 0, used = 0;
-
-	for (size_t i = 0; i < n;) {
-		const char *d;
-		size_t len, dlen;
-
-		disp_next(s, n, i, keep_lines, &len, &d, &dlen);
-		if (used + dlen > max) {
-			rbd_buf_puts(b, ELLIPSIS);
-			return;
-		}
-		if (keep_lines && d[0] == '\r') {
-			/* CRLF -> LF, a lone CR -> LF */
-			if (!(i + 1 < n && s[i + 1] == '\n'))
-				rbd_buf_putc(b, '\n');
-		} else {
-			rbd_buf_append(b, d, dlen);
-		}
-		used += dlen;
-		i += len;
-	}
-}
-
-static size_t longest_run(const char *s, char c)
-{
-	size_t best = 0, run = 0;
-
-	for (; *s; s++) {
-		run = *s == c ? run + 1 : 0;
-		if (run > best)
-			best = run;
-	}
-	return best;
-}
-
-static void put_repeat(struct out *o, char c, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		put_n(o, &c, 1);
-}
-
-/*
- * An inline code span: shown verbatim (no escapes are interpreted inside), delimited
- * by one backtick more than the longest run inside, padded when the content starts
- * or ends with a backtick or a space. Not for table cells, where '|' would split it.
- */
-static void md_code(struct out *o, const char *s, size_t max)
-{
-	struct rbd_buf b = RBD_BUF_INIT(max + 16);
-	const char *c;
-	size_t fence, n;
-	bool pad;
-
-	md_clean(&b, s, max, false);
-	c = rbd_buf_cstr(&b);
-	n = strlen(c);
-	fence = longest_run(c, '`') + 1;
-	pad = n == 0 || c[0] == '`' || c[0] == ' ' || c[n - 1] == '`' || c[n - 1] == ' ';
-	put_repeat(o, '`', fence);
-	if (pad)
-		put(o, " ");
-	put(o, c);
-	if (pad)
-		put(o, " ");
-	put_repeat(o, '`', fence);
-	rbd_buf_free(&b);
-}
-
-/* A fenced code block, each line prefixed by indent (to sit inside a list item). */
-static void md_code_block(struct out *o, const char *indent, const char *s, size_t max)
-{
-	struct rbd_buf b = RBD_BUF_INIT(max + 16);
-	char *c, *line;
-	size_t fence;
-
-	md_clean(&b, s, max, true);
-	c = b.data ? b.data : "";
-	while (b.len && c[b.len - 1] == '\n')
-		c[--b.len] = '\0';
-	fence = longest_run(c, '`') + 1;
-	if (fence < 3)
-		fence = 3;
-	put(o, indent);
-	put_repeat(o, '`', fence);
-	put(o, "\n");
-	for (line = c; line;) {
-		char *nl = strchr(line, '\n');
-		size_t len = nl ? (size_t)(nl - line) : strlen(line);
-
-		put(o, indent);
-		put_n(o, line, len);
-		put(o, "\n");
-		line = nl ? nl + 1 : NULL;
-	}
-	put(o, indent);
-	put_repeat(o, '`', fence);
-	put(o, "\n");
-	rbd_buf_free(&b);
 }
 
 /* ---- Markdown: times ---- */
@@ -456,7 +222,7 @@ static void md_list_line(struct out *o, const char *label, struct strset *s)
 			continue;
 		if (shown++)
 			put(o, ", ");
-		md_text(o, s->v[i], MD_CELL_MAX, 0);
+		rbd_md_text(o, s->v[i], MD_CELL_MAX, 0);
 	}
 	if (distinct == 0)
 		put(o, "-");
@@ -477,7 +243,7 @@ static void md_header(struct out *o, const struct words *w, const struct rbd_inc
 	bool resolved = inc->status && strcmp(inc->status, "resolved") == 0;
 
 	putf(o, "# %s #%" PRId64 ": ", w->incident, inc->id);
-	md_text(o, inc->title, MD_CELL_MAX, MD_HEADING);
+	rbd_md_text(o, inc->title, MD_CELL_MAX, RBD_MD_HEADING);
 	put(o, "\n\n- **");
 	put(o, w->status);
 	put(o, ":** ");
@@ -486,7 +252,7 @@ static void md_header(struct out *o, const struct words *w, const struct rbd_inc
 	else if (inc->status && strcmp(inc->status, "open") == 0)
 		put(o, w->st_open);
 	else
-		md_text(o, inc->status, MD_CELL_MAX, 0);
+		rbd_md_text(o, inc->status, MD_CELL_MAX, 0);
 	put(o, "\n- **");
 	put(o, w->window);
 	put(o, ":** ");
@@ -499,7 +265,7 @@ static void md_header(struct out *o, const struct words *w, const struct rbd_inc
 	put(o, "\n- **");
 	put(o, w->group_key);
 	put(o, ":** ");
-	md_code(o, inc->group_key, MD_CODE_MAX);
+	rbd_md_code(o, inc->group_key, MD_CODE_MAX);
 	put(o, "\n");
 }
 
@@ -523,11 +289,11 @@ static void md_symptom(struct out *o, const struct words *w, const struct rbd_ex
 		if (!summary)
 			summary = jstr(ann, "description");
 		put(o, "| ");
-		md_text(o, jstr(labels, "alertname"), MD_CELL_MAX, 0);
+		rbd_md_text(o, jstr(labels, "alertname"), MD_CELL_MAX, 0);
 		put(o, " | ");
-		md_text(o, jstr(labels, "severity"), MD_CELL_MAX, 0);
+		rbd_md_text(o, jstr(labels, "severity"), MD_CELL_MAX, 0);
 		put(o, " | ");
-		md_text(o, summary, MD_CELL_MAX, 0);
+		rbd_md_text(o, summary, MD_CELL_MAX, 0);
 		put(o, " | ");
 		put_time(o, a->starts_ms, T_SHORT, inc->opened_ms);
 		put(o, " | ");
@@ -540,7 +306,7 @@ static void md_symptom(struct out *o, const struct words *w, const struct rbd_ex
 		} else if (a->status && strcmp(a->status, "firing") == 0) {
 			put(o, w->firing);
 		} else {
-			md_text(o, a->status, MD_CELL_MAX, 0);
+			rbd_md_text(o, a->status, MD_CELL_MAX, 0);
 		}
 		put(o, " |\n");
 		cJSON_Delete(labels);
@@ -617,7 +383,7 @@ static void sh_quote(struct rbd_buf *b, const char *s)
 	for (size_t i = 0; i < n;) {
 		size_t k = rbd_utf8_decode(&cp, s + i, n - i);
 
-		if (!k || cp_hidden(cp)) {
+		if (!k || rbd_md_hidden(cp)) {
 			ansi = true;
 			break;
 		}
@@ -640,7 +406,7 @@ static void sh_quote(struct rbd_buf *b, const char *s)
 		size_t k = rbd_utf8_decode(&cp, s + i, n - i);
 		char esc[16];
 
-		if (k && !cp_hidden(cp) && cp != '\\' && cp != '\'') {
+		if (k && !rbd_md_hidden(cp) && cp != '\\' && cp != '\'') {
 			scratch_put_n(b, s + i, k);
 			i += k;
 			continue;
@@ -715,7 +481,7 @@ static void md_approval(struct out *o, const struct words *w, const struct rbd_a
 	if (a->decided_by && *a->decided_by) {
 		put(o, is_state(a, RBD_STATE_REJECTED) ? w->rejected_by : w->approved_by);
 		put(o, " ");
-		md_text(o, a->decided_by, MD_CELL_MAX, 0);
+		rbd_md_text(o, a->decided_by, MD_CELL_MAX, 0);
 	} else if (!a->requires_approval) {
 		put(o, w->not_required);
 	} else {
@@ -729,7 +495,7 @@ static void md_result(struct out *o, const struct words *w, const struct rbd_act
 		      int64_t base)
 {
 	put(o, "**");
-	md_text(o, a->state ? a->state : "?", MD_CELL_MAX, 0);
+	rbd_md_text(o, a->state ? a->state : "?", MD_CELL_MAX, 0);
 	put(o, "**");
 	if (a->has_exit_code)
 		putf(o, ", %s %d", w->exit_code, a->exit_code);
@@ -737,11 +503,11 @@ static void md_result(struct out *o, const struct words *w, const struct rbd_act
 		putf(o, ", %s %d", w->signal, a->term_signal);
 	if (a->result && *a->result) {
 		put(o, ", ");
-		md_text(o, a->result, MD_CELL_MAX, 0);
+		rbd_md_text(o, a->result, MD_CELL_MAX, 0);
 	}
 	if (a->reason && *a->reason) {
 		putf(o, ", %s: ", w->reason);
-		md_text(o, a->reason, MD_CELL_MAX, 0);
+		rbd_md_text(o, a->reason, MD_CELL_MAX, 0);
 	}
 	if (a->started_ms) {
 		putf(o, "; %s ", w->ran);
@@ -784,15 +550,15 @@ static void md_actions(struct out *o, const struct words *w, const struct rbd_ex
 		put(o, "- **");
 		put_time(o, a->created_ms, T_SHORT, base);
 		put(o, "** ");
-		md_text(o, a->rule, MD_CELL_MAX, 0);
+		rbd_md_text(o, a->rule, MD_CELL_MAX, 0);
 		put(o, " \xe2\x86\x92 ");   /* arrow */
-		md_text(o, a->action, MD_CELL_MAX, 0);
+		rbd_md_text(o, a->action, MD_CELL_MAX, 0);
 		putf(o, " (#%" PRId64 ")\n", a->id);
 
 		action_display(&cmd, &is_cmd, a);
 		if (cmd.len) {
 			putf(o, "    - **%s:** ", is_cmd ? w->command : w->request);
-			md_code(o, rbd_buf_cstr(&cmd), MD_CODE_MAX);
+			rbd_md_code(o, rbd_buf_cstr(&cmd), MD_CODE_MAX);
 			put(o, "\n");
 		}
 		rbd_buf_free(&cmd);
@@ -805,7 +571,7 @@ static void md_actions(struct out *o, const struct words *w, const struct rbd_ex
 		put(o, "\n");
 		if (a->output && *a->output) {
 			putf(o, "    - **%s:**\n", w->output);
-			md_code_block(o, "      ", a->output, MD_OUTPUT_MAX);
+			rbd_md_code_block(o, "      ", a->output, MD_OUTPUT_MAX);
 		}
 	}
 	free(order);
@@ -841,9 +607,9 @@ static int md_followups(struct out *o, const struct words *w, const struct rbd_e
 		put(o, "    - ");
 		put_time(o, ev->ts_ms, T_SHORT, base);
 		put(o, " ");
-		md_text(o, ev->actor, MD_CELL_MAX, 0);
+		rbd_md_text(o, ev->actor, MD_CELL_MAX, 0);
 		put(o, ": ");
-		md_text(o, jstr(detail, "text"), MD_NOTE_MAX, 0);
+		rbd_md_text(o, jstr(detail, "text"), MD_NOTE_MAX, 0);
 		put(o, "\n");
 		cJSON_Delete(detail);
 	}
@@ -862,15 +628,15 @@ static int md_followups(struct out *o, const struct words *w, const struct rbd_e
 			putf(o, "- **%s:**\n", w->review);
 		header = any = true;
 		put(o, "    - ");
-		md_text(o, a->rule, MD_CELL_MAX, MD_LINE_START);
+		rbd_md_text(o, a->rule, MD_CELL_MAX, RBD_MD_LINE_START);
 		put(o, " \xe2\x86\x92 ");
-		md_text(o, a->action, MD_CELL_MAX, 0);
+		rbd_md_text(o, a->action, MD_CELL_MAX, 0);
 		putf(o, " (#%" PRId64 "): **", a->id);
-		md_text(o, a->state, MD_CELL_MAX, 0);
+		rbd_md_text(o, a->state, MD_CELL_MAX, 0);
 		put(o, "**");
 		if (a->reason && *a->reason) {
 			putf(o, ", %s: ", w->reason);
-			md_text(o, a->reason, MD_CELL_MAX, 0);
+			rbd_md_text(o, a->reason, MD_CELL_MAX, 0);
 		}
 		put(o, "\n");
 	}
@@ -887,9 +653,9 @@ static int md_followups(struct out *o, const struct words *w, const struct rbd_e
 		header = any = true;
 		labels = rbd_json_parse_object(a->labels_json);
 		put(o, "    - ");
-		md_text(o, jstr(labels, "alertname"), MD_CELL_MAX, MD_LINE_START);
+		rbd_md_text(o, jstr(labels, "alertname"), MD_CELL_MAX, RBD_MD_LINE_START);
 		put(o, " (");
-		md_text(o, a->fingerprint, MD_CELL_MAX, 0);
+		rbd_md_text(o, a->fingerprint, MD_CELL_MAX, 0);
 		put(o, ")\n");
 		cJSON_Delete(labels);
 	}
@@ -951,11 +717,11 @@ static int md_timeline(struct out *o, const struct words *w, const struct rbd_ex
 		put(o, "| ");
 		put_time(o, ev->ts_ms, T_MS, 0);
 		put(o, " | ");
-		md_text(o, ev->kind, MD_CELL_MAX, 0);
+		rbd_md_text(o, ev->kind, MD_CELL_MAX, 0);
 		put(o, " | ");
-		md_text(o, ev->actor, MD_CELL_MAX, 0);
+		rbd_md_text(o, ev->actor, MD_CELL_MAX, 0);
 		put(o, " | ");
-		md_text(o, rbd_buf_cstr(&sum), MD_DETAIL_MAX, 0);
+		rbd_md_text(o, rbd_buf_cstr(&sum), MD_DETAIL_MAX, 0);
 		put(o, " |\n");
 		cJSON_Delete(detail);
 		rows++;

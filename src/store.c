@@ -101,14 +101,14 @@ static const char *const stmt_sql[ST_COUNT] = {
 
 /* ---- connections and statements ---- */
 
-int db_error(sqlite3 *db, int rc, const char *what)
+int rbd_store_db_error(sqlite3 *db, int rc, const char *what)
 {
 	int code = (rc == SQLITE_CONSTRAINT) ? RBD_ECONFLICT : RBD_EUNAVAIL;
 
 	return rbd_err_set(code, "%s: %s", what, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
 }
 
-sqlite3_stmt *stmt(struct conn *c, enum stmt_id id)
+sqlite3_stmt *rbd_store_stmt(struct conn *c, enum stmt_id id)
 {
 	sqlite3_stmt *st = c->st[id];
 
@@ -125,7 +125,7 @@ sqlite3_stmt *stmt(struct conn *c, enum stmt_id id)
 	return st;
 }
 
-void bind_text(sqlite3_stmt *st, int i, const char *v)
+void rbd_store_bind_text(sqlite3_stmt *st, int i, const char *v)
 {
 	if (v)
 		sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
@@ -133,7 +133,7 @@ void bind_text(sqlite3_stmt *st, int i, const char *v)
 		sqlite3_bind_null(st, i);
 }
 
-void bind_ms(sqlite3_stmt *st, int i, int64_t ms)
+void rbd_store_bind_ms(sqlite3_stmt *st, int i, int64_t ms)
 {
 	if (ms)
 		sqlite3_bind_int64(st, i, ms);
@@ -142,14 +142,14 @@ void bind_ms(sqlite3_stmt *st, int i, int64_t ms)
 }
 
 /* Steps a statement that returns no rows (or whose rows are ignored). */
-int step_done(struct conn *c, sqlite3_stmt *st, const char *what)
+int rbd_store_step_done(struct conn *c, sqlite3_stmt *st, const char *what)
 {
 	int rc = sqlite3_step(st);
 
 	if (rc == SQLITE_ROW)
 		rc = SQLITE_DONE;
 	if (rc != SQLITE_DONE) {
-		int err = db_error(c->db, rc, what);
+		int err = rbd_store_db_error(c->db, rc, what);
 
 		sqlite3_reset(st);
 		return err;
@@ -159,7 +159,7 @@ int step_done(struct conn *c, sqlite3_stmt *st, const char *what)
 }
 
 /* Steps a statement that yields one integer (0 when no row or NULL). */
-int step_int(struct conn *c, sqlite3_stmt *st, int64_t *out, const char *what)
+int rbd_store_step_int(struct conn *c, sqlite3_stmt *st, int64_t *out, const char *what)
 {
 	int rc = sqlite3_step(st);
 
@@ -173,13 +173,13 @@ int step_int(struct conn *c, sqlite3_stmt *st, int64_t *out, const char *what)
 		sqlite3_reset(st);
 		return 0;
 	}
-	rc = db_error(c->db, rc, what);
+	rc = rbd_store_db_error(c->db, rc, what);
 	sqlite3_reset(st);
 	return rc;
 }
 
 /* Collects the first column of every row as int64. */
-int step_ids(struct conn *c, sqlite3_stmt *st, int64_t **out, size_t *out_n)
+int rbd_store_step_ids(struct conn *c, sqlite3_stmt *st, int64_t **out, size_t *out_n)
 {
 	size_t n = 0, cap = 8;
 	int64_t *ids = rbd_calloc(cap, sizeof(*ids));
@@ -193,7 +193,7 @@ int step_ids(struct conn *c, sqlite3_stmt *st, int64_t **out, size_t *out_n)
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
 		free(ids);
-		return db_error(c->db, rc, "select ids");
+		return rbd_store_db_error(c->db, rc, "select ids");
 	}
 	*out = ids;
 	*out_n = n;
@@ -245,7 +245,7 @@ static void conn_close(struct conn *c)
 	c->db = NULL;
 }
 
-struct conn *reader_get(struct rbd_store *s)
+struct conn *rbd_store_reader_get(struct rbd_store *s)
 {
 	struct conn *c;
 
@@ -258,7 +258,7 @@ struct conn *reader_get(struct rbd_store *s)
 	return c;
 }
 
-void reader_put(struct rbd_store *s, struct conn *c)
+void rbd_store_reader_put(struct rbd_store *s, struct conn *c)
 {
 	pthread_mutex_lock(&s->rmu);
 	c->next_free = s->free_readers;
@@ -281,7 +281,7 @@ static int schema_version(sqlite3 *db, int *out)
 		return rc;
 	if (sqlite3_prepare_v2(db, "SELECT coalesce(max(version), 0) FROM schema_migrations", -1,
 			       &st, NULL) != SQLITE_OK)
-		return db_error(db, SQLITE_ERROR, "schema version");
+		return rbd_store_db_error(db, SQLITE_ERROR, "schema version");
 	if (sqlite3_step(st) == SQLITE_ROW)
 		*out = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
@@ -295,12 +295,12 @@ static int foreign_keys_hold(sqlite3 *db)
 	int rc;
 
 	if (sqlite3_prepare_v2(db, "PRAGMA foreign_key_check", -1, &st, NULL) != SQLITE_OK)
-		return db_error(db, SQLITE_ERROR, "foreign key check");
+		return rbd_store_db_error(db, SQLITE_ERROR, "foreign key check");
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc == SQLITE_ROW)
 		return rbd_err_set(RBD_EUNAVAIL, "a row breaks a foreign key");
-	return rc == SQLITE_DONE ? 0 : db_error(db, rc, "foreign key check");
+	return rc == SQLITE_DONE ? 0 : rbd_store_db_error(db, rc, "foreign key check");
 }
 
 /* Runs with foreign keys off (a migration may rebuild a referenced table: SQLite's
@@ -326,14 +326,14 @@ static int migration_apply(sqlite3 *db, const struct rbd_migration *m)
 	}
 	if (sqlite3_prepare_v2(db, "INSERT INTO schema_migrations (version, name, applied_at) "
 			       "VALUES (?1, ?2, ?3)", -1, &st, NULL) != SQLITE_OK) {
-		rc = db_error(db, SQLITE_ERROR, "record migration");
+		rc = rbd_store_db_error(db, SQLITE_ERROR, "record migration");
 		goto fail;
 	}
 	sqlite3_bind_int(st, 1, m->version);
 	sqlite3_bind_text(st, 2, m->name, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, rbd_now_ms());
 	if (sqlite3_step(st) != SQLITE_DONE) {
-		rc = db_error(db, SQLITE_ERROR, "record migration");
+		rc = rbd_store_db_error(db, SQLITE_ERROR, "record migration");
 		goto fail;
 	}
 	sqlite3_finalize(st);
@@ -370,7 +370,7 @@ static int schema_current(struct rbd_store *s)
 {
 	int version = 0, rc;
 	int latest = rbd_migrations_count ? rbd_migrations[rbd_migrations_count - 1].version : 0;
-	struct conn *c = reader_get(s);
+	struct conn *c = rbd_store_reader_get(s);
 	sqlite3_stmt *st = NULL;
 
 	rc = sqlite3_prepare_v2(c->db, "SELECT coalesce(max(version), 0) FROM schema_migrations",
@@ -378,7 +378,7 @@ static int schema_current(struct rbd_store *s)
 	if (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
 		version = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
-	reader_put(s, c);
+	rbd_store_reader_put(s, c);
 	if (version != latest)
 		return rbd_err_set(RBD_EUNAVAIL, "database schema is at version %d, expected %d: "
 				   "run `runbookd migrate`", version, latest);

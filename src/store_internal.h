@@ -101,19 +101,4 @@ int rbd_store_rule_counts(struct conn *c, struct rbd_rule_counts *out, const cha
 struct conn *rbd_store_reader_get(struct rbd_store *s);
 void rbd_store_reader_put(struct rbd_store *s, struct conn *c);
 
-/* Short local names for the helpers above. */
-#define stmt rbd_store_stmt
-#define db_error rbd_store_db_error
-#define bind_text rbd_store_bind_text
-#define bind_ms rbd_store_bind_ms
-#define step_done rbd_store_step_done
-#define step_int rbd_store_step_int
-#define step_ids rbd_store_step_ids
-#define col_text rbd_store_col_text
-#define read_action rbd_store_read_action
-#define get_action rbd_store_get_action
-#define rule_counts rbd_store_rule_counts
-#define reader_get rbd_store_reader_get
-#define reader_put rbd_store_reader_put
-
 #endif

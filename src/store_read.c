@@ -14,20 +14,20 @@
 
 int rbd_store_setting_get(struct rbd_store *s, char **out, const char *key)
 {
-	struct conn *c = reader_get(s);
-	sqlite3_stmt *st = stmt(c, ST_SETTING_GET);
+	struct conn *c = rbd_store_reader_get(s);
+	sqlite3_stmt *st = rbd_store_stmt(c, ST_SETTING_GET);
 	int rc = RBD_EUNAVAIL;
 
 	*out = NULL;
 	if (st) {
-		bind_text(st, 1, key);
+		rbd_store_bind_text(st, 1, key);
 		rc = sqlite3_step(st);
 		if (rc == SQLITE_ROW)
-			*out = col_text(st, 0);
-		rc = (rc == SQLITE_ROW || rc == SQLITE_DONE) ? 0 : db_error(c->db, rc, "get setting");
+			*out = rbd_store_col_text(st, 0);
+		rc = (rc == SQLITE_ROW || rc == SQLITE_DONE) ? 0 : rbd_store_db_error(c->db, rc, "get setting");
 		sqlite3_reset(st);
 	}
-	reader_put(s, c);
+	rbd_store_reader_put(s, c);
 	return rc;
 }
 
@@ -35,9 +35,9 @@ static void read_incident(sqlite3_stmt *st, struct rbd_incident *x)
 {
 	memset(x, 0, sizeof(*x));
 	x->id = sqlite3_column_int64(st, 0);
-	x->status = col_text(st, 1);
-	x->group_key = col_text(st, 2);
-	x->title = col_text(st, 3);
+	x->status = rbd_store_col_text(st, 1);
+	x->group_key = rbd_store_col_text(st, 2);
+	x->title = rbd_store_col_text(st, 3);
 	x->opened_ms = sqlite3_column_int64(st, 4);
 	x->resolved_ms = sqlite3_column_int64(st, 5);
 }
@@ -45,7 +45,7 @@ static void read_incident(sqlite3_stmt *st, struct rbd_incident *x)
 int rbd_store_incidents(struct rbd_store *s, struct rbd_incident **out, size_t *out_n,
 			int64_t *out_total, const char *status, int64_t limit, int64_t offset)
 {
-	struct conn *c = reader_get(s);
+	struct conn *c = rbd_store_reader_get(s);
 	struct rbd_incident *list = NULL;
 	size_t n = 0;
 	sqlite3_stmt *st;
@@ -54,37 +54,37 @@ int rbd_store_incidents(struct rbd_store *s, struct rbd_incident **out, size_t *
 	*out = NULL;
 	*out_n = 0;
 	if (limit < 1 || limit > 100000 || offset < 0) {
-		reader_put(s, c);
+		rbd_store_reader_put(s, c);
 		return rbd_err_set(RBD_EINVAL, "limit must be 1 to 100000 and offset not negative");
 	}
-	st = stmt(c, status ? ST_INC_COUNT_STATUS : ST_INC_COUNT);
+	st = rbd_store_stmt(c, status ? ST_INC_COUNT_STATUS : ST_INC_COUNT);
 	if (!st)
 		goto done;
-	bind_text(st, 1, status);
-	if ((rc = step_int(c, st, out_total, "count incidents")))
+	rbd_store_bind_text(st, 1, status);
+	if ((rc = rbd_store_step_int(c, st, out_total, "count incidents")))
 		goto done;
 	rc = RBD_EUNAVAIL;
-	if (!(st = stmt(c, status ? ST_INC_LIST_STATUS : ST_INC_LIST)))
+	if (!(st = rbd_store_stmt(c, status ? ST_INC_LIST_STATUS : ST_INC_LIST)))
 		goto done;
-	bind_text(st, 1, status);
+	rbd_store_bind_text(st, 1, status);
 	sqlite3_bind_int64(st, 2, limit);
 	sqlite3_bind_int64(st, 3, offset);
 	list = rbd_calloc((size_t)(limit > 0 ? limit : 1), sizeof(*list));
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < (size_t)limit)
 		read_incident(st, &list[n++]);
 	sqlite3_reset(st);
-	rc = (rc == SQLITE_DONE || rc == SQLITE_ROW) ? 0 : db_error(c->db, rc, "list incidents");
+	rc = (rc == SQLITE_DONE || rc == SQLITE_ROW) ? 0 : rbd_store_db_error(c->db, rc, "list incidents");
 	*out = list;
 	*out_n = n;
 done:
-	reader_put(s, c);
+	rbd_store_reader_put(s, c);
 	return rc;
 }
 
 int rbd_store_incident(struct rbd_store *s, struct rbd_incident *out, int64_t id)
 {
-	struct conn *c = reader_get(s);
-	sqlite3_stmt *st = stmt(c, ST_INC_GET);
+	struct conn *c = rbd_store_reader_get(s);
+	sqlite3_stmt *st = rbd_store_stmt(c, ST_INC_GET);
 	int rc = RBD_EUNAVAIL;
 
 	memset(out, 0, sizeof(*out));
@@ -97,19 +97,19 @@ int rbd_store_incident(struct rbd_store *s, struct rbd_incident *out, int64_t id
 		} else if (rc == SQLITE_DONE) {
 			rc = rbd_err_set(RBD_ENOTFOUND, "no incident %lld", (long long)id);
 		} else {
-			rc = db_error(c->db, rc, "get incident");
+			rc = rbd_store_db_error(c->db, rc, "get incident");
 		}
 		sqlite3_reset(st);
 	}
-	reader_put(s, c);
+	rbd_store_reader_put(s, c);
 	return rc;
 }
 
 static int read_alerts(struct rbd_store *s, struct rbd_alert_rec **out, size_t *out_n,
 		       enum stmt_id id, int64_t incident_id)
 {
-	struct conn *c = reader_get(s);
-	sqlite3_stmt *st = stmt(c, id);
+	struct conn *c = rbd_store_reader_get(s);
+	sqlite3_stmt *st = rbd_store_stmt(c, id);
 	struct rbd_alert_rec *list = NULL;
 	size_t n = 0, cap = 0;
 	int rc = RBD_EUNAVAIL;
@@ -127,21 +127,21 @@ static int read_alerts(struct rbd_store *s, struct rbd_alert_rec **out, size_t *
 		memset(a, 0, sizeof(*a));
 		a->id = sqlite3_column_int64(st, 0);
 		a->incident_id = sqlite3_column_int64(st, 1);
-		a->fingerprint = col_text(st, 2);
+		a->fingerprint = rbd_store_col_text(st, 2);
 		a->starts_ms = sqlite3_column_int64(st, 3);
 		a->ends_ms = sqlite3_column_int64(st, 4);
-		a->status = col_text(st, 5);
-		a->labels_json = col_text(st, 6);
-		a->annotations_json = col_text(st, 7);
+		a->status = rbd_store_col_text(st, 5);
+		a->labels_json = rbd_store_col_text(st, 6);
+		a->annotations_json = rbd_store_col_text(st, 7);
 		a->first_seen_ms = sqlite3_column_int64(st, 8);
 		a->last_seen_ms = sqlite3_column_int64(st, 9);
 	}
 	sqlite3_reset(st);
-	rc = (rc == SQLITE_DONE) ? 0 : db_error(c->db, rc, "list alerts");
+	rc = (rc == SQLITE_DONE) ? 0 : rbd_store_db_error(c->db, rc, "list alerts");
 done:
 	*out = list;
 	*out_n = n;
-	reader_put(s, c);
+	rbd_store_reader_put(s, c);
 	return rc;
 }
 
@@ -159,8 +159,8 @@ int rbd_store_open_firing(struct rbd_store *s, struct rbd_alert_rec **out, size_
 int rbd_store_actions(struct rbd_store *s, struct rbd_action_rec **out, size_t *out_n,
 		      int64_t incident_id, const char *state, int64_t limit)
 {
-	struct conn *c = reader_get(s);
-	sqlite3_stmt *st = stmt(c, ST_ACTIONS);
+	struct conn *c = rbd_store_reader_get(s);
+	sqlite3_stmt *st = rbd_store_stmt(c, ST_ACTIONS);
 	struct rbd_action_rec *list = NULL;
 	size_t n = 0, cap = 0;
 	int rc = RBD_EUNAVAIL;
@@ -168,37 +168,37 @@ int rbd_store_actions(struct rbd_store *s, struct rbd_action_rec **out, size_t *
 	if (!st)
 		goto done;
 	sqlite3_bind_int64(st, 1, incident_id);
-	bind_text(st, 2, state);
+	rbd_store_bind_text(st, 2, state);
 	sqlite3_bind_int64(st, 3, limit);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (n == cap)
 			list = rbd_realloc(list, (cap = cap ? cap * 2 : 8) * sizeof(*list));
-		read_action(st, &list[n++]);
+		rbd_store_read_action(st, &list[n++]);
 	}
 	sqlite3_reset(st);
-	rc = (rc == SQLITE_DONE) ? 0 : db_error(c->db, rc, "list actions");
+	rc = (rc == SQLITE_DONE) ? 0 : rbd_store_db_error(c->db, rc, "list actions");
 done:
 	*out = list;
 	*out_n = n;
-	reader_put(s, c);
+	rbd_store_reader_put(s, c);
 	return rc;
 }
 
 int rbd_store_action(struct rbd_store *s, struct rbd_action_rec *out, int64_t id)
 {
-	struct conn *c = reader_get(s);
-	int rc = get_action(c, out, id);
+	struct conn *c = rbd_store_reader_get(s);
+	int rc = rbd_store_get_action(c, out, id);
 
-	reader_put(s, c);
+	rbd_store_reader_put(s, c);
 	return rc;
 }
 
 int rbd_store_rule_stats(struct rbd_store *s, struct rbd_rule_stats *out, const char *rule,
 			 int64_t now_ms)
 {
-	struct conn *c = reader_get(s);
+	struct conn *c = rbd_store_reader_get(s);
 	struct rbd_rule_counts rc_;
-	int rc = rule_counts(c, &rc_, rule, NULL, now_ms);
+	int rc = rbd_store_rule_counts(c, &rc_, rule, NULL, now_ms);
 
 	memset(out, 0, sizeof(*out));
 	if (!rc) {
@@ -206,24 +206,24 @@ int rbd_store_rule_stats(struct rbd_store *s, struct rbd_rule_stats *out, const 
 		out->failures_last_hour = rc_.failures_window;
 		out->tripped_at = rc_.tripped_at;
 	}
-	reader_put(s, c);
+	rbd_store_reader_put(s, c);
 	return rc;
 }
 
 int rbd_store_action_state_counts(struct rbd_store *s,
 				  void (*fn)(void *ctx, const char *state, int64_t n), void *ctx)
 {
-	struct conn *c = reader_get(s);
-	sqlite3_stmt *st = stmt(c, ST_STATE_COUNTS);
+	struct conn *c = rbd_store_reader_get(s);
+	sqlite3_stmt *st = rbd_store_stmt(c, ST_STATE_COUNTS);
 	int rc = RBD_EUNAVAIL;
 
 	if (st) {
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 			fn(ctx, (const char *)sqlite3_column_text(st, 0), sqlite3_column_int64(st, 1));
 		sqlite3_reset(st);
-		rc = (rc == SQLITE_DONE) ? 0 : db_error(c->db, rc, "count actions");
+		rc = (rc == SQLITE_DONE) ? 0 : rbd_store_db_error(c->db, rc, "count actions");
 	}
-	reader_put(s, c);
+	rbd_store_reader_put(s, c);
 	return rc;
 }
 
@@ -241,13 +241,13 @@ int rbd_store_events_open(struct rbd_store *s, struct rbd_event_iter **out,
 	int64_t end = inc->resolved_ms ? inc->resolved_ms : INT64_MAX;
 
 	it->s = s;
-	it->c = reader_get(s);
+	it->c = rbd_store_reader_get(s);
 	/* Not cached: an export holds it across many steps. */
 	if (sqlite3_prepare_v2(it->c->db,
 			       "SELECT id, incident_id, ts, kind, actor, action_id, detail FROM events "
 			       "WHERE incident_id = ?1 OR (incident_id IS NULL AND ts >= ?2 AND ts <= ?3) "
 			       "ORDER BY id", -1, &it->st, NULL) != SQLITE_OK) {
-		int rc = db_error(it->c->db, SQLITE_ERROR, "events");
+		int rc = rbd_store_db_error(it->c->db, SQLITE_ERROR, "events");
 
 		rbd_store_events_close(it);
 		return rc;
@@ -268,14 +268,14 @@ int rbd_store_events_next(struct rbd_event_iter *it, const struct rbd_event **ev
 	if (rc == SQLITE_DONE)
 		return 0;
 	if (rc != SQLITE_ROW)
-		return db_error(it->c->db, rc, "read events");
+		return rbd_store_db_error(it->c->db, rc, "read events");
 	it->ev.id = sqlite3_column_int64(it->st, 0);
 	it->ev.incident_id = sqlite3_column_int64(it->st, 1);
 	it->ev.ts_ms = sqlite3_column_int64(it->st, 2);
-	it->ev.kind = col_text(it->st, 3);
-	it->ev.actor = col_text(it->st, 4);
+	it->ev.kind = rbd_store_col_text(it->st, 3);
+	it->ev.actor = rbd_store_col_text(it->st, 4);
 	it->ev.action_id = sqlite3_column_int64(it->st, 5);
-	it->ev.detail_json = col_text(it->st, 6);
+	it->ev.detail_json = rbd_store_col_text(it->st, 6);
 	*ev = &it->ev;
 	return 1;
 }
@@ -292,15 +292,15 @@ void rbd_store_events_close(struct rbd_event_iter *it)
 		return;
 	rbd_event_clear(&it->ev);
 	sqlite3_finalize(it->st);
-	reader_put(it->s, it->c);
+	rbd_store_reader_put(it->s, it->c);
 	free(it);
 }
 
 int rbd_store_decisions(struct rbd_store *s, struct rbd_decision **out, size_t *out_n,
 			int64_t *out_expires_ms, int64_t action_id)
 {
-	struct conn *c = reader_get(s);
-	sqlite3_stmt *st = stmt(c, ST_DECISIONS);
+	struct conn *c = rbd_store_reader_get(s);
+	sqlite3_stmt *st = rbd_store_stmt(c, ST_DECISIONS);
 	struct rbd_decision *list = NULL;
 	size_t n = 0, cap = 0;
 	int rc = RBD_EUNAVAIL;
@@ -312,22 +312,22 @@ int rbd_store_decisions(struct rbd_store *s, struct rbd_decision **out, size_t *
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (n == cap)
 			list = rbd_realloc(list, (cap = cap ? cap * 2 : 4) * sizeof(*list));
-		list[n].operator_name = col_text(st, 0);
-		list[n].decision = col_text(st, 1);
-		list[n].comment = col_text(st, 2);
+		list[n].operator_name = rbd_store_col_text(st, 0);
+		list[n].decision = rbd_store_col_text(st, 1);
+		list[n].comment = rbd_store_col_text(st, 2);
 		list[n++].ts_ms = sqlite3_column_int64(st, 3);
 	}
 	sqlite3_reset(st);
-	rc = (rc == SQLITE_DONE) ? 0 : db_error(c->db, rc, "list decisions");
-	st = rc ? NULL : stmt(c, ST_ACT_EXPIRES);
+	rc = (rc == SQLITE_DONE) ? 0 : rbd_store_db_error(c->db, rc, "list decisions");
+	st = rc ? NULL : rbd_store_stmt(c, ST_ACT_EXPIRES);
 	if (st) {
 		sqlite3_bind_int64(st, 1, action_id);
-		rc = step_int(c, st, out_expires_ms, "action expiry");
+		rc = rbd_store_step_int(c, st, out_expires_ms, "action expiry");
 	}
 done:
 	*out = list;
 	*out_n = n;
-	reader_put(s, c);
+	rbd_store_reader_put(s, c);
 	return rc;
 }
 

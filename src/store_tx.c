@@ -14,36 +14,40 @@
 #include <string.h>
 
 
-#define TX_STMT(st, tx, id) \
-	sqlite3_stmt *st = stmt((tx)->c, id); \
-	if (!st) \
-		return RBD_EUNAVAIL
-
 int rbd_tx_event(struct rbd_tx *tx, int64_t incident_id, const char *kind, const char *actor,
 		 int64_t action_id, const char *detail_json)
 {
-	TX_STMT(st, tx, ST_EVENT_ADD);
-	bind_ms(st, 1, incident_id);
+	sqlite3_stmt *st = rbd_store_stmt(tx->c, ST_EVENT_ADD);
+
+	if (!st)
+		return RBD_EUNAVAIL;
+	rbd_store_bind_ms(st, 1, incident_id);
 	sqlite3_bind_int64(st, 2, rbd_now_ms());
-	bind_text(st, 3, kind);
-	bind_text(st, 4, actor);
-	bind_ms(st, 5, action_id);
-	bind_text(st, 6, detail_json ? detail_json : "{}");
-	return step_done(tx->c, st, "add event");
+	rbd_store_bind_text(st, 3, kind);
+	rbd_store_bind_text(st, 4, actor);
+	rbd_store_bind_ms(st, 5, action_id);
+	rbd_store_bind_text(st, 6, detail_json ? detail_json : "{}");
+	return rbd_store_step_done(tx->c, st, "add event");
 }
 
 int rbd_tx_open_incident(struct rbd_tx *tx, int64_t *out_id, const char *group_key)
 {
-	TX_STMT(st, tx, ST_INC_OPEN);
-	bind_text(st, 1, group_key);
-	return step_int(tx->c, st, out_id, "find open incident");
+	sqlite3_stmt *st = rbd_store_stmt(tx->c, ST_INC_OPEN);
+
+	if (!st)
+		return RBD_EUNAVAIL;
+	rbd_store_bind_text(st, 1, group_key);
+	return rbd_store_step_int(tx->c, st, out_id, "find open incident");
 }
 
 int rbd_tx_latest_incident(struct rbd_tx *tx, int64_t *out_id, const char *group_key)
 {
-	TX_STMT(st, tx, ST_INC_LATEST);
-	bind_text(st, 1, group_key);
-	return step_int(tx->c, st, out_id, "find incident");
+	sqlite3_stmt *st = rbd_store_stmt(tx->c, ST_INC_LATEST);
+
+	if (!st)
+		return RBD_EUNAVAIL;
+	rbd_store_bind_text(st, 1, group_key);
+	return rbd_store_step_int(tx->c, st, out_id, "find incident");
 }
 
 int rbd_tx_incident_create(struct rbd_tx *tx, int64_t *out_id, const char *group_key,
@@ -52,23 +56,29 @@ int rbd_tx_incident_create(struct rbd_tx *tx, int64_t *out_id, const char *group
 {
 	int rc;
 
-	TX_STMT(st, tx, ST_INC_CREATE);
-	bind_text(st, 1, group_key);
-	bind_text(st, 2, title);
-	bind_text(st, 3, receiver ? receiver : "");
-	bind_text(st, 4, group_labels_json ? group_labels_json : "{}");
+	sqlite3_stmt *st = rbd_store_stmt(tx->c, ST_INC_CREATE);
+
+	if (!st)
+		return RBD_EUNAVAIL;
+	rbd_store_bind_text(st, 1, group_key);
+	rbd_store_bind_text(st, 2, title);
+	rbd_store_bind_text(st, 3, receiver ? receiver : "");
+	rbd_store_bind_text(st, 4, group_labels_json ? group_labels_json : "{}");
 	sqlite3_bind_int64(st, 5, now_ms);
-	rc = step_done(tx->c, st, "create incident");
+	rc = rbd_store_step_done(tx->c, st, "create incident");
 	*out_id = rc ? 0 : sqlite3_last_insert_rowid(tx->c->db);
 	return rc;
 }
 
 int rbd_tx_incident_resolve(struct rbd_tx *tx, int64_t id, int64_t now_ms)
 {
-	TX_STMT(st, tx, ST_INC_RESOLVE);
+	sqlite3_stmt *st = rbd_store_stmt(tx->c, ST_INC_RESOLVE);
+
+	if (!st)
+		return RBD_EUNAVAIL;
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int64(st, 2, now_ms);
-	return step_done(tx->c, st, "resolve incident");
+	return rbd_store_step_done(tx->c, st, "resolve incident");
 }
 
 int rbd_tx_incident_all_resolved(struct rbd_tx *tx, bool *out, int64_t id)
@@ -76,9 +86,12 @@ int rbd_tx_incident_all_resolved(struct rbd_tx *tx, bool *out, int64_t id)
 	int64_t firing;
 	int rc;
 
-	TX_STMT(st, tx, ST_INC_UNRESOLVED);
+	sqlite3_stmt *st = rbd_store_stmt(tx->c, ST_INC_UNRESOLVED);
+
+	if (!st)
+		return RBD_EUNAVAIL;
 	sqlite3_bind_int64(st, 1, id);
-	rc = step_int(tx->c, st, &firing, "count firing");
+	rc = rbd_store_step_int(tx->c, st, &firing, "count firing");
 	*out = (firing == 0);
 	return rc;
 }
@@ -87,16 +100,19 @@ int rbd_tx_notification_add(struct rbd_tx *tx, int64_t incident_id, int64_t now_
 			    const char *group_key, const char *status, const char *receiver,
 			    int n_alerts, int64_t truncated, bool changed)
 {
-	TX_STMT(st, tx, ST_NOTIF_ADD);
-	bind_ms(st, 1, incident_id);
+	sqlite3_stmt *st = rbd_store_stmt(tx->c, ST_NOTIF_ADD);
+
+	if (!st)
+		return RBD_EUNAVAIL;
+	rbd_store_bind_ms(st, 1, incident_id);
 	sqlite3_bind_int64(st, 2, now_ms);
-	bind_text(st, 3, group_key);
-	bind_text(st, 4, status);
-	bind_text(st, 5, receiver ? receiver : "");
+	rbd_store_bind_text(st, 3, group_key);
+	rbd_store_bind_text(st, 4, status);
+	rbd_store_bind_text(st, 5, receiver ? receiver : "");
 	sqlite3_bind_int(st, 6, n_alerts);
 	sqlite3_bind_int64(st, 7, truncated);
 	sqlite3_bind_int(st, 8, changed);
-	return step_done(tx->c, st, "add notification");
+	return rbd_store_step_done(tx->c, st, "add notification");
 }
 
 int rbd_tx_episode_find(struct rbd_tx *tx, struct rbd_episode *out, const char *fingerprint,
@@ -105,8 +121,11 @@ int rbd_tx_episode_find(struct rbd_tx *tx, struct rbd_episode *out, const char *
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	TX_STMT(get, tx, ST_EP_GET);
-	bind_text(get, 1, fingerprint);
+	sqlite3_stmt *get = rbd_store_stmt(tx->c, ST_EP_GET);
+
+	if (!get)
+		return RBD_EUNAVAIL;
+	rbd_store_bind_text(get, 1, fingerprint);
 	sqlite3_bind_int64(get, 2, starts_ns);
 	rc = sqlite3_step(get);
 	if (rc == SQLITE_ROW) {
@@ -117,7 +136,8 @@ int rbd_tx_episode_find(struct rbd_tx *tx, struct rbd_episode *out, const char *
 			 (const char *)sqlite3_column_text(get, 2));
 	}
 	sqlite3_reset(get);
-	return (rc == SQLITE_ROW || rc == SQLITE_DONE) ? 0 : db_error(tx->c->db, rc, "find alert");
+	return (rc == SQLITE_ROW || rc == SQLITE_DONE) ? 0 :
+	       rbd_store_db_error(tx->c->db, rc, "find alert");
 }
 
 int rbd_tx_episode_upsert(struct rbd_tx *tx, struct rbd_episode *out, int64_t incident_id,
@@ -131,25 +151,28 @@ int rbd_tx_episode_upsert(struct rbd_tx *tx, struct rbd_episode *out, int64_t in
 	if (rc)
 		return rc;
 	if (out->existed) {
-		TX_STMT(touch, tx, ST_EP_TOUCH);
+		sqlite3_stmt *touch = rbd_store_stmt(tx->c, ST_EP_TOUCH);
+
+		if (!touch)
+			return RBD_EUNAVAIL;
 		sqlite3_bind_int64(touch, 1, out->id);
 		sqlite3_bind_int64(touch, 2, now_ms);
-		return step_done(tx->c, touch, "touch alert");
+		return rbd_store_step_done(tx->c, touch, "touch alert");
 	}
-	ins = stmt(tx->c, ST_EP_INSERT);
+	ins = rbd_store_stmt(tx->c, ST_EP_INSERT);
 	if (!ins)
 		return RBD_EUNAVAIL;
 	sqlite3_bind_int64(ins, 1, incident_id);
-	bind_text(ins, 2, fingerprint);
+	rbd_store_bind_text(ins, 2, fingerprint);
 	sqlite3_bind_int64(ins, 3, starts_ns);
 	sqlite3_bind_int64(ins, 4, starts_ns / 1000000);
-	bind_ms(ins, 5, ends_ms);
-	bind_text(ins, 6, status);
-	bind_text(ins, 7, labels_json);
-	bind_text(ins, 8, annotations_json);
-	bind_text(ins, 9, generator_url ? generator_url : "");
+	rbd_store_bind_ms(ins, 5, ends_ms);
+	rbd_store_bind_text(ins, 6, status);
+	rbd_store_bind_text(ins, 7, labels_json);
+	rbd_store_bind_text(ins, 8, annotations_json);
+	rbd_store_bind_text(ins, 9, generator_url ? generator_url : "");
 	sqlite3_bind_int64(ins, 10, now_ms);
-	rc = step_done(tx->c, ins, "insert alert");
+	rc = rbd_store_step_done(tx->c, ins, "insert alert");
 	if (rc)
 		return rc;
 	out->id = sqlite3_last_insert_rowid(tx->c->db);
@@ -160,11 +183,14 @@ int rbd_tx_episode_upsert(struct rbd_tx *tx, struct rbd_episode *out, int64_t in
 
 int rbd_tx_episode_resolve(struct rbd_tx *tx, int64_t alert_id, int64_t ends_ms, int64_t now_ms)
 {
-	TX_STMT(st, tx, ST_EP_RESOLVE);
+	sqlite3_stmt *st = rbd_store_stmt(tx->c, ST_EP_RESOLVE);
+
+	if (!st)
+		return RBD_EUNAVAIL;
 	sqlite3_bind_int64(st, 1, alert_id);
 	sqlite3_bind_int64(st, 2, ends_ms ? ends_ms : now_ms);
 	sqlite3_bind_int64(st, 3, now_ms);
-	return step_done(tx->c, st, "resolve alert");
+	return rbd_store_step_done(tx->c, st, "resolve alert");
 }
 
 void rbd_tx_wake(struct rbd_tx *tx)
@@ -179,34 +205,40 @@ int rbd_tx_changes(struct rbd_tx *tx)
 
 int rbd_tx_firing_alerts(struct rbd_tx *tx, int64_t **out, size_t *out_n, int64_t incident_id)
 {
-	TX_STMT(st, tx, ST_EP_FIRING);
+	sqlite3_stmt *st = rbd_store_stmt(tx->c, ST_EP_FIRING);
+
+	if (!st)
+		return RBD_EUNAVAIL;
 	sqlite3_bind_int64(st, 1, incident_id);
-	return step_ids(tx->c, st, out, out_n);
+	return rbd_store_step_ids(tx->c, st, out, out_n);
 }
 
 int rbd_tx_action_insert(struct rbd_tx *tx, int64_t *out_id, const struct rbd_action_new *a)
 {
 	int rc;
 
-	TX_STMT(st, tx, ST_ACT_INSERT);
+	sqlite3_stmt *st = rbd_store_stmt(tx->c, ST_ACT_INSERT);
+
+	if (!st)
+		return RBD_EUNAVAIL;
 	sqlite3_bind_int64(st, 1, a->incident_id);
 	sqlite3_bind_int64(st, 2, a->alert_id);
-	bind_text(st, 3, a->rule);
-	bind_text(st, 4, a->on_status);
-	bind_text(st, 5, a->action);
-	bind_text(st, 6, a->kind);
+	rbd_store_bind_text(st, 3, a->rule);
+	rbd_store_bind_text(st, 4, a->on_status);
+	rbd_store_bind_text(st, 5, a->action);
+	rbd_store_bind_text(st, 6, a->kind);
 	if (!rbd_action_state_info(a->state))
 		return rbd_err_set(RBD_EINVAL, "unknown action state %d", (int)a->state);
-	bind_text(st, 7, rbd_action_state_name(a->state));
-	bind_text(st, 8, a->rendered_json);
-	bind_text(st, 9, a->command_key);
+	rbd_store_bind_text(st, 7, rbd_action_state_name(a->state));
+	rbd_store_bind_text(st, 8, a->rendered_json);
+	rbd_store_bind_text(st, 9, a->command_key);
 	sqlite3_bind_int(st, 10, a->dry_run);
 	sqlite3_bind_int(st, 11, a->requires_approval);
 	sqlite3_bind_int(st, 12, a->approvals_needed > 0 ? a->approvals_needed : 1);
-	bind_text(st, 13, a->reason);
+	rbd_store_bind_text(st, 13, a->reason);
 	sqlite3_bind_int64(st, 14, a->now_ms);
-	bind_ms(st, 15, a->expires_at);
-	rc = step_done(tx->c, st, "insert action");
+	rbd_store_bind_ms(st, 15, a->expires_at);
+	rc = rbd_store_step_done(tx->c, st, "insert action");
 	*out_id = (!rc && sqlite3_changes(tx->c->db) == 1) ? sqlite3_last_insert_rowid(tx->c->db) : 0;
 	return rc;
 }
@@ -219,7 +251,7 @@ void rbd_store_bind_states(sqlite3_stmt *st, int first, int slots, size_t flag)
 		const struct rbd_action_state_info *info = rbd_action_state_info(s);
 
 		if (*(const bool *)((const char *)info + flag) && i < slots)
-			bind_text(st, first + i++, info->name);
+			rbd_store_bind_text(st, first + i++, info->name);
 	}
 	for (; i < slots; i++)
 		sqlite3_bind_null(st, first + i);
@@ -241,14 +273,17 @@ int rbd_tx_action_transition(struct rbd_tx *tx, int64_t id, enum rbd_action_stat
 
 	if (rc)
 		return rc;
-	TX_STMT(st, tx, ST_ACT_TRANSITION);
+	sqlite3_stmt *st = rbd_store_stmt(tx->c, ST_ACT_TRANSITION);
+
+	if (!st)
+		return RBD_EUNAVAIL;
 	sqlite3_bind_int64(st, 1, id);
-	bind_text(st, 2, rbd_action_state_name(from));
-	bind_text(st, 3, rbd_action_state_name(to));
-	bind_text(st, 4, reason);
+	rbd_store_bind_text(st, 2, rbd_action_state_name(from));
+	rbd_store_bind_text(st, 3, rbd_action_state_name(to));
+	rbd_store_bind_text(st, 4, reason);
 	sqlite3_bind_int(st, 5, rbd_action_state_info(to)->terminal);
 	sqlite3_bind_int64(st, 6, now_ms);
-	rc = step_done(tx->c, st, "action transition");
+	rc = rbd_store_step_done(tx->c, st, "action transition");
 	if (!rc && sqlite3_changes(tx->c->db) != 1)
 		return rbd_err_set(RBD_ECONFLICT, "action %lld is not %s", (long long)id,
 				   rbd_action_state_name(from));
@@ -265,7 +300,10 @@ int rbd_tx_actions_cancel_for_alert(struct rbd_tx *tx, int64_t **out, size_t *ou
 
 	*out = NULL;
 	*out_n = 0;
-	TX_STMT(st, tx, ST_ACT_CANCEL_SELECT);
+	sqlite3_stmt *st = rbd_store_stmt(tx->c, ST_ACT_CANCEL_SELECT);
+
+	if (!st)
+		return RBD_EUNAVAIL;
 	sqlite3_bind_int64(st, 1, alert_id);
 	rbd_store_bind_states(st, 2, 4, offsetof(struct rbd_action_state_info, waiting));
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
@@ -276,7 +314,7 @@ int rbd_tx_actions_cancel_for_alert(struct rbd_tx *tx, int64_t **out, size_t *ou
 		n++;
 	}
 	sqlite3_reset(st);
-	rc = step == SQLITE_DONE ? 0 : db_error(tx->c->db, step, "waiting actions");
+	rc = step == SQLITE_DONE ? 0 : rbd_store_db_error(tx->c->db, step, "waiting actions");
 	for (size_t i = 0; !rc && i < n; i++)
 		rc = rbd_tx_action_transition(tx, w[i].id, w[i].state, RBD_STATE_CANCELLED,
 					      "the alert resolved", now_ms);
@@ -293,42 +331,42 @@ int rbd_tx_actions_cancel_for_alert(struct rbd_tx *tx, int64_t **out, size_t *ou
 	return 0;
 }
 
-char *col_text(sqlite3_stmt *st, int i)
+char *rbd_store_col_text(sqlite3_stmt *st, int i)
 {
 	const unsigned char *t = sqlite3_column_text(st, i);
 
 	return t ? rbd_strdup((const char *)t) : NULL;
 }
 
-void read_action(sqlite3_stmt *st, struct rbd_action_rec *a)
+void rbd_store_read_action(sqlite3_stmt *st, struct rbd_action_rec *a)
 {
 	memset(a, 0, sizeof(*a));
 	a->id = sqlite3_column_int64(st, 0);
 	a->incident_id = sqlite3_column_int64(st, 1);
 	a->alert_id = sqlite3_column_int64(st, 2);
-	a->rule = col_text(st, 3);
-	a->action = col_text(st, 4);
-	a->kind = col_text(st, 5);
-	a->state = col_text(st, 6);
-	a->rendered_json = col_text(st, 7);
+	a->rule = rbd_store_col_text(st, 3);
+	a->action = rbd_store_col_text(st, 4);
+	a->kind = rbd_store_col_text(st, 5);
+	a->state = rbd_store_col_text(st, 6);
+	a->rendered_json = rbd_store_col_text(st, 7);
 	a->dry_run = sqlite3_column_int(st, 8);
 	a->requires_approval = sqlite3_column_int(st, 9);
 	a->approvals_needed = sqlite3_column_int(st, 10);
-	a->decided_by = col_text(st, 11);
-	a->reason = col_text(st, 12);
+	a->decided_by = rbd_store_col_text(st, 11);
+	a->reason = rbd_store_col_text(st, 12);
 	a->has_exit_code = sqlite3_column_type(st, 13) != SQLITE_NULL;
 	a->exit_code = sqlite3_column_int(st, 13);
 	a->term_signal = sqlite3_column_int(st, 14);
-	a->output = col_text(st, 15);
-	a->result = col_text(st, 16);
+	a->output = rbd_store_col_text(st, 15);
+	a->result = rbd_store_col_text(st, 16);
 	a->created_ms = sqlite3_column_int64(st, 17);
 	a->started_ms = sqlite3_column_int64(st, 18);
 	a->finished_ms = sqlite3_column_int64(st, 19);
 }
 
-int get_action(struct conn *c, struct rbd_action_rec *out, int64_t id)
+int rbd_store_get_action(struct conn *c, struct rbd_action_rec *out, int64_t id)
 {
-	sqlite3_stmt *st = stmt(c, ST_ACT_GET);
+	sqlite3_stmt *st = rbd_store_stmt(c, ST_ACT_GET);
 	int rc;
 
 	if (!st)
@@ -336,19 +374,19 @@ int get_action(struct conn *c, struct rbd_action_rec *out, int64_t id)
 	sqlite3_bind_int64(st, 1, id);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
-		read_action(st, out);
+		rbd_store_read_action(st, out);
 		sqlite3_reset(st);
 		return 0;
 	}
 	sqlite3_reset(st);
 	if (rc == SQLITE_DONE)
 		return rbd_err_set(RBD_ENOTFOUND, "no action %lld", (long long)id);
-	return db_error(c->db, rc, "get action");
+	return rbd_store_db_error(c->db, rc, "get action");
 }
 
 int rbd_tx_action_get(struct rbd_tx *tx, struct rbd_action_rec *out, int64_t id)
 {
-	return get_action(tx->c, out, id);
+	return rbd_store_get_action(tx->c, out, id);
 }
 
 int rbd_tx_approval_add(struct rbd_tx *tx, int *out_approvals, int64_t action_id,
@@ -357,19 +395,25 @@ int rbd_tx_approval_add(struct rbd_tx *tx, int *out_approvals, int64_t action_id
 {
 	int rc;
 
-	TX_STMT(st, tx, ST_APPROVAL_ADD);
+	sqlite3_stmt *st = rbd_store_stmt(tx->c, ST_APPROVAL_ADD);
+
+	if (!st)
+		return RBD_EUNAVAIL;
 	sqlite3_bind_int64(st, 1, action_id);
-	bind_text(st, 2, operator_name);
-	bind_text(st, 3, decision);
-	bind_text(st, 4, comment);
+	rbd_store_bind_text(st, 2, operator_name);
+	rbd_store_bind_text(st, 3, decision);
+	rbd_store_bind_text(st, 4, comment);
 	sqlite3_bind_int64(st, 5, now_ms);
-	rc = step_done(tx->c, st, "add approval");
+	rc = rbd_store_step_done(tx->c, st, "add approval");
 	if (rc)
 		return rc;
 	if (sqlite3_changes(tx->c->db) != 1)
 		return rbd_err_set(RBD_ECONFLICT, "%s already decided on action %lld", operator_name,
 				   (long long)action_id);
-	TX_STMT(cnt, tx, ST_APPROVAL_COUNT);
+	sqlite3_stmt *cnt = rbd_store_stmt(tx->c, ST_APPROVAL_COUNT);
+
+	if (!cnt)
+		return RBD_EUNAVAIL;
 	sqlite3_bind_int64(cnt, 1, action_id);
 	if (sqlite3_step(cnt) == SQLITE_ROW)
 		*out_approvals = sqlite3_column_int(cnt, 0);
@@ -379,10 +423,13 @@ int rbd_tx_approval_add(struct rbd_tx *tx, int *out_approvals, int64_t action_id
 
 int rbd_tx_action_set_decided_by(struct rbd_tx *tx, int64_t id, const char *who)
 {
-	TX_STMT(st, tx, ST_ACT_DECIDED_BY);
+	sqlite3_stmt *st = rbd_store_stmt(tx->c, ST_ACT_DECIDED_BY);
+
+	if (!st)
+		return RBD_EUNAVAIL;
 	sqlite3_bind_int64(st, 1, id);
-	bind_text(st, 2, who);
-	return step_done(tx->c, st, "set decided_by");
+	rbd_store_bind_text(st, 2, who);
+	return rbd_store_step_done(tx->c, st, "set decided_by");
 }
 
 int rbd_tx_approvers(struct rbd_tx *tx, int64_t id)
@@ -390,10 +437,13 @@ int rbd_tx_approvers(struct rbd_tx *tx, int64_t id)
 	char *who = NULL;
 	int rc;
 
-	TX_STMT(cnt, tx, ST_APPROVAL_COUNT);
+	sqlite3_stmt *cnt = rbd_store_stmt(tx->c, ST_APPROVAL_COUNT);
+
+	if (!cnt)
+		return RBD_EUNAVAIL;
 	sqlite3_bind_int64(cnt, 1, id);
 	if (sqlite3_step(cnt) == SQLITE_ROW)
-		who = col_text(cnt, 1);
+		who = rbd_store_col_text(cnt, 1);
 	sqlite3_reset(cnt);
 	rc = rbd_tx_action_set_decided_by(tx, id, who);
 	free(who);
@@ -405,9 +455,12 @@ int rbd_tx_incident_exists(struct rbd_tx *tx, bool *out, int64_t id)
 	int64_t n = 0;
 	int rc;
 
-	TX_STMT(st, tx, ST_INC_EXISTS);
+	sqlite3_stmt *st = rbd_store_stmt(tx->c, ST_INC_EXISTS);
+
+	if (!st)
+		return RBD_EUNAVAIL;
 	sqlite3_bind_int64(st, 1, id);
-	rc = step_int(tx->c, st, &n, "incident exists");
+	rc = rbd_store_step_int(tx->c, st, &n, "incident exists");
 	*out = n > 0;
 	return rc;
 }
@@ -419,12 +472,15 @@ int rbd_tx_action_start(struct rbd_tx *tx, int64_t id, enum rbd_action_state fro
 
 	if (rc)
 		return rc;
-	TX_STMT(st, tx, ST_ACT_START);
+	sqlite3_stmt *st = rbd_store_stmt(tx->c, ST_ACT_START);
+
+	if (!st)
+		return RBD_EUNAVAIL;
 	sqlite3_bind_int64(st, 1, id);
-	bind_text(st, 2, rbd_action_state_name(from));
+	rbd_store_bind_text(st, 2, rbd_action_state_name(from));
 	sqlite3_bind_int64(st, 3, now_ms);
-	bind_text(st, 4, rbd_action_state_name(RBD_STATE_RUNNING));
-	rc = step_done(tx->c, st, "start action");
+	rbd_store_bind_text(st, 4, rbd_action_state_name(RBD_STATE_RUNNING));
+	rc = rbd_store_step_done(tx->c, st, "start action");
 	if (!rc && sqlite3_changes(tx->c->db) != 1)
 		return rbd_err_set(RBD_ECONFLICT, "action %lld is not %s", (long long)id,
 				   rbd_action_state_name(from));
@@ -439,20 +495,23 @@ int rbd_tx_action_finish(struct rbd_tx *tx, int64_t id, enum rbd_action_state st
 
 	if (rc)
 		return rc;
-	TX_STMT(st, tx, ST_ACT_FINISH);
+	sqlite3_stmt *st = rbd_store_stmt(tx->c, ST_ACT_FINISH);
+
+	if (!st)
+		return RBD_EUNAVAIL;
 	sqlite3_bind_int64(st, 1, id);
-	bind_text(st, 2, rbd_action_state_name(state));
+	rbd_store_bind_text(st, 2, rbd_action_state_name(state));
 	if (has_exit)
 		sqlite3_bind_int(st, 3, exit_code);
 	else
 		sqlite3_bind_null(st, 3);
 	sqlite3_bind_int(st, 4, term_signal);
-	bind_text(st, 5, output);
-	bind_text(st, 6, result);
-	bind_text(st, 7, reason);
+	rbd_store_bind_text(st, 5, output);
+	rbd_store_bind_text(st, 6, result);
+	rbd_store_bind_text(st, 7, reason);
 	sqlite3_bind_int64(st, 8, now_ms);
-	bind_text(st, 9, rbd_action_state_name(RBD_STATE_RUNNING));
-	rc = step_done(tx->c, st, "finish action");
+	rbd_store_bind_text(st, 9, rbd_action_state_name(RBD_STATE_RUNNING));
+	rc = rbd_store_step_done(tx->c, st, "finish action");
 	if (!rc && sqlite3_changes(tx->c->db) != 1)
 		return rbd_err_set(RBD_ECONFLICT, "action %lld is not running", (long long)id);
 	return rc;
@@ -460,23 +519,23 @@ int rbd_tx_action_finish(struct rbd_tx *tx, int64_t id, enum rbd_action_state st
 
 static int rule_state(struct conn *c, const char *rule, int64_t *tripped, int64_t *reset)
 {
-	sqlite3_stmt *st = stmt(c, ST_RULE_STATE);
+	sqlite3_stmt *st = rbd_store_stmt(c, ST_RULE_STATE);
 	int rc;
 
 	*tripped = *reset = 0;
 	if (!st)
 		return RBD_EUNAVAIL;
-	bind_text(st, 1, rule);
+	rbd_store_bind_text(st, 1, rule);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		*tripped = sqlite3_column_int64(st, 0);
 		*reset = sqlite3_column_int64(st, 1);
 	}
 	sqlite3_reset(st);
-	return (rc == SQLITE_ROW || rc == SQLITE_DONE) ? 0 : db_error(c->db, rc, "rule state");
+	return (rc == SQLITE_ROW || rc == SQLITE_DONE) ? 0 : rbd_store_db_error(c->db, rc, "rule state");
 }
 
-int rule_counts(struct conn *c, struct rbd_rule_counts *out, const char *rule,
+int rbd_store_rule_counts(struct conn *c, struct rbd_rule_counts *out, const char *rule,
 		       const char *key, int64_t now_ms)
 {
 	int64_t since = now_ms - 3600 * 1000, reset, v;
@@ -487,33 +546,33 @@ int rule_counts(struct conn *c, struct rbd_rule_counts *out, const char *rule,
 	rc = rule_state(c, rule, &out->tripped_at, &reset);
 	if (rc)
 		return rc;
-	if (!(st = stmt(c, ST_RULE_RUNS)))
+	if (!(st = rbd_store_stmt(c, ST_RULE_RUNS)))
 		return RBD_EUNAVAIL;
-	bind_text(st, 1, rule);
+	rbd_store_bind_text(st, 1, rule);
 	sqlite3_bind_int64(st, 2, since);
-	if ((rc = step_int(c, st, &v, "count runs")))
+	if ((rc = rbd_store_step_int(c, st, &v, "count runs")))
 		return rc;
 	out->runs_last_hour = (int)v;
-	if (!(st = stmt(c, ST_RULE_FAILS)))
+	if (!(st = rbd_store_stmt(c, ST_RULE_FAILS)))
 		return RBD_EUNAVAIL;
-	bind_text(st, 1, rule);
+	rbd_store_bind_text(st, 1, rule);
 	sqlite3_bind_int64(st, 2, reset > since ? reset : since);
 	rbd_store_bind_states(st, 3, 4, offsetof(struct rbd_action_state_info, failure));
-	if ((rc = step_int(c, st, &v, "count failures")))
+	if ((rc = rbd_store_step_int(c, st, &v, "count failures")))
 		return rc;
 	out->failures_window = (int)v;
 	if (key) {
-		if (!(st = stmt(c, ST_RULE_LAST_KEY)))
+		if (!(st = rbd_store_stmt(c, ST_RULE_LAST_KEY)))
 			return RBD_EUNAVAIL;
-		bind_text(st, 1, rule);
-		bind_text(st, 2, key);
-		if ((rc = step_int(c, st, &out->last_run_same_key, "last run")))
+		rbd_store_bind_text(st, 1, rule);
+		rbd_store_bind_text(st, 2, key);
+		if ((rc = rbd_store_step_int(c, st, &out->last_run_same_key, "last run")))
 			return rc;
 	}
-	if (!(st = stmt(c, ST_RUNNING)))
+	if (!(st = rbd_store_stmt(c, ST_RUNNING)))
 		return RBD_EUNAVAIL;
-	bind_text(st, 1, rbd_action_state_name(RBD_STATE_RUNNING));
-	if ((rc = step_int(c, st, &v, "count running")))
+	rbd_store_bind_text(st, 1, rbd_action_state_name(RBD_STATE_RUNNING));
+	if ((rc = rbd_store_step_int(c, st, &v, "count running")))
 		return rc;
 	out->running = (int)v;
 	return 0;
@@ -522,50 +581,65 @@ int rule_counts(struct conn *c, struct rbd_rule_counts *out, const char *rule,
 int rbd_tx_rule_counts(struct rbd_tx *tx, struct rbd_rule_counts *out, const char *rule,
 		       const char *command_key, int64_t now_ms)
 {
-	return rule_counts(tx->c, out, rule, command_key, now_ms);
+	return rbd_store_rule_counts(tx->c, out, rule, command_key, now_ms);
 }
 
 int rbd_tx_rule_trip(struct rbd_tx *tx, const char *rule, int64_t now_ms)
 {
-	TX_STMT(st, tx, ST_RULE_TRIP);
-	bind_text(st, 1, rule);
+	sqlite3_stmt *st = rbd_store_stmt(tx->c, ST_RULE_TRIP);
+
+	if (!st)
+		return RBD_EUNAVAIL;
+	rbd_store_bind_text(st, 1, rule);
 	sqlite3_bind_int64(st, 2, now_ms);
-	return step_done(tx->c, st, "trip rule");
+	return rbd_store_step_done(tx->c, st, "trip rule");
 }
 
 int rbd_tx_rule_reset(struct rbd_tx *tx, const char *rule, const char *who, int64_t now_ms)
 {
-	TX_STMT(st, tx, ST_RULE_RESET);
-	bind_text(st, 1, rule);
+	sqlite3_stmt *st = rbd_store_stmt(tx->c, ST_RULE_RESET);
+
+	if (!st)
+		return RBD_EUNAVAIL;
+	rbd_store_bind_text(st, 1, rule);
 	sqlite3_bind_int64(st, 2, now_ms);
-	bind_text(st, 3, who);
-	return step_done(tx->c, st, "reset rule");
+	rbd_store_bind_text(st, 3, who);
+	return rbd_store_step_done(tx->c, st, "reset rule");
 }
 
 int rbd_tx_next_action(struct rbd_tx *tx, int64_t *out_id, enum rbd_action_state state,
 		       int64_t after_id)
 {
-	TX_STMT(st, tx, ST_NEXT_ACTION);
-	bind_text(st, 1, rbd_action_state_name(state));
+	sqlite3_stmt *st = rbd_store_stmt(tx->c, ST_NEXT_ACTION);
+
+	if (!st)
+		return RBD_EUNAVAIL;
+	rbd_store_bind_text(st, 1, rbd_action_state_name(state));
 	sqlite3_bind_int64(st, 2, after_id);
-	return step_int(tx->c, st, out_id, "next action");
+	return rbd_store_step_int(tx->c, st, out_id, "next action");
 }
 
 int rbd_tx_expired_approvals(struct rbd_tx *tx, int64_t **out, size_t *out_n, int64_t now_ms)
 {
-	TX_STMT(st, tx, ST_EXPIRED);
+	sqlite3_stmt *st = rbd_store_stmt(tx->c, ST_EXPIRED);
+
+	if (!st)
+		return RBD_EUNAVAIL;
 	sqlite3_bind_int64(st, 1, now_ms);
-	bind_text(st, 2, rbd_action_state_name(RBD_STATE_PENDING_APPROVAL));
-	return step_ids(tx->c, st, out, out_n);
+	rbd_store_bind_text(st, 2, rbd_action_state_name(RBD_STATE_PENDING_APPROVAL));
+	return rbd_store_step_ids(tx->c, st, out, out_n);
 }
 
 int rbd_tx_interrupt_running(struct rbd_tx *tx, int64_t **out, size_t *out_n, int64_t now_ms)
 {
 	int rc;
 
-	TX_STMT(st, tx, ST_RUNNING_IDS);
-	bind_text(st, 1, rbd_action_state_name(RBD_STATE_RUNNING));
-	rc = step_ids(tx->c, st, out, out_n);
+	sqlite3_stmt *st = rbd_store_stmt(tx->c, ST_RUNNING_IDS);
+
+	if (!st)
+		return RBD_EUNAVAIL;
+	rbd_store_bind_text(st, 1, rbd_action_state_name(RBD_STATE_RUNNING));
+	rc = rbd_store_step_ids(tx->c, st, out, out_n);
 	for (size_t i = 0; !rc && i < *out_n; i++)
 		rc = rbd_tx_action_transition(tx, (*out)[i], RBD_STATE_RUNNING, RBD_STATE_INTERRUPTED,
 					      "runbookd stopped while it was running; not re-run",
@@ -575,21 +649,24 @@ int rbd_tx_interrupt_running(struct rbd_tx *tx, int64_t **out, size_t *out_n, in
 
 int rbd_tx_setting_set(struct rbd_tx *tx, const char *key, const char *value)
 {
-	TX_STMT(st, tx, ST_SETTING_SET);
-	bind_text(st, 1, key);
-	bind_text(st, 2, value);
-	return step_done(tx->c, st, "set setting");
+	sqlite3_stmt *st = rbd_store_stmt(tx->c, ST_SETTING_SET);
+
+	if (!st)
+		return RBD_EUNAVAIL;
+	rbd_store_bind_text(st, 1, key);
+	rbd_store_bind_text(st, 2, value);
+	return rbd_store_step_done(tx->c, st, "set setting");
 }
 
 int64_t rbd_tx_incident_of_action(struct rbd_tx *tx, int64_t action_id)
 {
 	int64_t id = 0;
-	sqlite3_stmt *st = stmt(tx->c, ST_ACT_INCIDENT);
+	sqlite3_stmt *st = rbd_store_stmt(tx->c, ST_ACT_INCIDENT);
 
 	if (!st)
 		return 0;
 	sqlite3_bind_int64(st, 1, action_id);
-	step_int(tx->c, st, &id, "incident of action");
+	rbd_store_step_int(tx->c, st, &id, "incident of action");
 	return id;
 }
 

@@ -1,6 +1,6 @@
 /*
- * httpc: outgoing HTTP through libcurl: http actions, Alertmanager silences and
- * alert listing, notifications. http/https only, no redirects, no proxies from the
+ * httpc: outgoing HTTP through libcurl: http actions, notifications, and under the
+ * Alertmanager API client (amclient.h). http/https only, no redirects, no proxies from the
  * environment, connect and total timeouts, capped response body. Thread-safe
  * (one easy handle per call). Never logs bodies or headers.
  */
@@ -62,29 +62,11 @@ void rbd_http_response_clear(struct rbd_http_response *r);
 int rbd_httpc_url_base(char **out, const char *url);
 
 /*
- * Alertmanager API v2: POST {am_url}/api/v2/silences with one equality matcher
- * (isRegex false, isEqual true) per label in matchers, from now for duration_ms.
- * am_url may carry a path prefix, with or without a trailing '/'. created_by and
- * comment default to "runbookd" when NULL or empty. *out_id is the new silence id
- * (caller frees). Errors: RBD_EINVAL for no matchers, matchers whose values are all
- * empty (Alertmanager refuses those), a duration outside 1 ms..10 years, a bad
- * am_url, or a 4xx answer; RBD_EUNAVAIL for a 5xx or unusable answer; and those of
- * rbd_httpc_do.
+ * base's path (trailing '/' dropped) + path, with query (NULL: none) and no fragment:
+ * an API endpoint under a base URL that may carry a path prefix. what names the base
+ * in messages ("alertmanager URL"). RBD_EINVAL for a base rbd_httpc_url_base refuses.
  */
-int rbd_am_silence_create(char **out_id, const char *am_url, const struct rbd_labelset *matchers,
-			  int64_t duration_ms, const char *created_by, const char *comment,
-			  int64_t timeout_ms);
-
-/*
- * Alertmanager API v2: GET {am_url}/api/v2/alerts?active=true&silenced=true&
- * inhibited=true&unprocessed=true. Writes the fingerprints of every alert Alertmanager
- * still holds (caller frees: rbd_am_fingerprints_free(*out, *out_n)). Errors:
- * RBD_ETOOBIG when the list passes 16 MiB, RBD_EUNAVAIL for a 5xx answer or one that is
- * not an array of alerts with fingerprints, RBD_EINVAL for a 4xx or a bad am_url, and
- * those of rbd_httpc_do.
- */
-int rbd_am_alert_fingerprints(char ***out, size_t *out_n, const char *am_url, int64_t timeout_ms);
-/* Frees what rbd_am_alert_fingerprints wrote; accepts NULL. */
-void rbd_am_fingerprints_free(char **fps, size_t n);
+int rbd_httpc_url_join(char **out, const char *base, const char *path, const char *query,
+		       const char *what);
 
 #endif

@@ -7,6 +7,7 @@
  */
 #include "harness.h"
 
+#include "runbookd/amclient.h"
 #include "runbookd/err.h"
 #include "runbookd/httpc.h"
 #include "runbookd/labels.h"
