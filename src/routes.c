@@ -210,81 +210,6 @@ void rbd_request_clear(struct rbd_request *req)
 	req->params[0] = req->params[1] = NULL;
 }
 
-/* ---- argument helpers ---- */
-
-/* Parses a positive decimal id; 400 on anything else. */
-/* An id in a path: 1-18 ASCII digits, nothing else (no blanks, signs or zeros first). */
-static int parse_id(int64_t *out, const char *s, const char *what)
-{
-	int64_t v = 0;
-	size_t i;
-
-	*out = 0;
-	for (i = 0; s && s[i] >= '0' && s[i] <= '9' && i < 18; i++)
-		v = v * 10 + (s[i] - '0');
-	if (!s || i == 0 || s[i] != '\0' || s[0] == '0')
-		return rbd_err_set(RBD_EINVAL, "%s must be a positive integer", what);
-	*out = v;
-	return 0;
-}
-
-static int parse_int_arg(int64_t *out, struct rbd_request *req, const char *name, int64_t dflt,
-			 int64_t min, int64_t max)
-{
-	const char *s = req->arg(req->arg_ctx, name);
-	char *end;
-	long long v;
-
-	*out = dflt;
-	if (!s)
-		return 0;
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (*s == '\0' || *end != '\0' || errno || v < min || v > max)
-		return rbd_err_set(RBD_EINVAL, "%s must be an integer from %lld to %lld", name,
-				   (long long)min, (long long)max);
-	*out = v;
-	return 0;
-}
-
-/* Parses an optional JSON object body; NULL when the body is empty. */
-static int parse_body(cJSON **out, struct rbd_request *req)
-{
-	cJSON *o;
-
-	*out = NULL;
-	if (req->body_len == 0)
-		return 0;
-	o = cJSON_ParseWithLength(req->body, req->body_len);
-	if (!o || !cJSON_IsObject(o)) {
-		cJSON_Delete(o);
-		return rbd_err_set(RBD_EINVAL, "the body must be a JSON object");
-	}
-	*out = o;
-	return 0;
-}
-
-/* An optional string member of at most max bytes. */
-static int body_string(const char **out, cJSON *body, const char *name, size_t max, bool required)
-{
-	cJSON *v = body ? cJSON_GetObjectItemCaseSensitive(body, name) : NULL;
-
-	*out = NULL;
-	if (!v || cJSON_IsNull(v)) {
-		if (required)
-			return rbd_err_set(RBD_EINVAL, "%s is required", name);
-		return 0;
-	}
-	if (!cJSON_IsString(v))
-		return rbd_err_set(RBD_EINVAL, "%s must be a string", name);
-	if (strlen(v->valuestring) > max)
-		return rbd_err_set(RBD_EINVAL, "%s is longer than %zu bytes", name, max);
-	if (required && v->valuestring[0] == '\0')
-		return rbd_err_set(RBD_EINVAL, "%s must not be empty", name);
-	*out = v->valuestring;
-	return 0;
-}
-
 static void free_incidents(struct rbd_incident *v, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -366,9 +291,9 @@ static void h_incidents(struct rbd_app *app, struct rbd_request *req, struct rbd
 		rbd_response_error(resp, 400, "invalid_input", "status must be open or resolved");
 		return;
 	}
-	rc = parse_int_arg(&limit, req, "limit", 100, 1, 10000);
+	rc = rbd_routes_int_arg(&limit, req, "limit", 100, 1, 10000);
 	if (!rc)
-		rc = parse_int_arg(&offset, req, "offset", 0, 0, INT64_MAX / 2);
+		rc = rbd_routes_int_arg(&offset, req, "offset", 0, 0, INT64_MAX / 2);
 	if (!rc)
 		rc = rbd_store_incidents(app->store, &list, &n, &total, status, limit, offset);
 	if (rc) {
@@ -392,7 +317,7 @@ static void h_incident(struct rbd_app *app, struct rbd_request *req, struct rbd_
 	size_t na = 0, nx = 0;
 	int64_t id;
 	cJSON *o, *arr;
-	int rc = parse_id(&id, req->params[0], "incident id");
+	int rc = rbd_routes_parse_id(&id, req->params[0], "incident id");
 
 	if (!rc)
 		rc = rbd_store_incident(app->store, &inc, id);
@@ -429,7 +354,7 @@ static void h_timeline(struct rbd_app *app, struct rbd_request *req, struct rbd_
 	const char *lang = req->arg(req->arg_ctx, "lang");
 	enum rbd_export_format fmt = RBD_EXPORT_JSON;
 	int64_t id;
-	int rc = parse_id(&id, req->params[0], "incident id");
+	int rc = rbd_routes_parse_id(&id, req->params[0], "incident id");
 
 	if (!rc && format)
 		rc = rbd_export_format_parse(&fmt, format);
@@ -455,12 +380,12 @@ static void h_note(struct rbd_app *app, struct rbd_request *req, struct rbd_resp
 	cJSON *body = NULL, *o;
 	const char *text;
 	int64_t id;
-	int rc = parse_id(&id, req->params[0], "incident id");
+	int rc = rbd_routes_parse_id(&id, req->params[0], "incident id");
 
 	if (!rc)
-		rc = parse_body(&body, req);
+		rc = rbd_routes_body(&body, req);
 	if (!rc)
-		rc = body_string(&text, body, "text", 16384, true);
+		rc = rbd_routes_body_string(&text, body, "text", 16384, true);
 	if (!rc)
 		rc = rbd_ops_note(app, id, req->token->name, text);
 	if (rc) {
@@ -488,9 +413,9 @@ static void h_actions(struct rbd_app *app, struct rbd_request *req, struct rbd_r
 		rbd_response_error(resp, 400, "invalid_input", "unknown action state");
 		return;
 	}
-	rc = parse_int_arg(&limit, req, "limit", 1000, 1, 10000);
+	rc = rbd_routes_int_arg(&limit, req, "limit", 1000, 1, 10000);
 	if (!rc)
-		rc = parse_int_arg(&incident, req, "incident_id", 0, 0, INT64_MAX / 2);
+		rc = rbd_routes_int_arg(&incident, req, "incident_id", 0, 0, INT64_MAX / 2);
 	if (!rc)
 		rc = rbd_store_actions(app->store, &list, &n, incident, state, limit);
 	if (rc) {
@@ -524,7 +449,7 @@ static void reply_action(struct rbd_app *app, struct rbd_response *resp, int64_t
 static void h_action(struct rbd_app *app, struct rbd_request *req, struct rbd_response *resp)
 {
 	int64_t id;
-	int rc = parse_id(&id, req->params[0], "action id");
+	int rc = rbd_routes_parse_id(&id, req->params[0], "action id");
 
 	if (rc)
 		reply_rc(resp, rc);
@@ -538,12 +463,12 @@ static void decide(struct rbd_app *app, struct rbd_request *req, struct rbd_resp
 	cJSON *body = NULL;
 	const char *comment = NULL;
 	int64_t id;
-	int rc = parse_id(&id, req->params[0], "action id");
+	int rc = rbd_routes_parse_id(&id, req->params[0], "action id");
 
 	if (!rc)
-		rc = parse_body(&body, req);
+		rc = rbd_routes_body(&body, req);
 	if (!rc)
-		rc = body_string(&comment, body, "comment", 4096, false);
+		rc = rbd_routes_body_string(&comment, body, "comment", 4096, false);
 	if (!rc)
 		rc = rbd_ops_decide(app, id, req->token->name, approve, comment);
 	cJSON_Delete(body);

@@ -9,6 +9,7 @@
 #include "runbookd/err.h"
 #include "runbookd/export.h"
 #include "runbookd/ops.h"
+#include "runbookd/routes.h"
 #include "runbookd/timeutil.h"
 
 #include <stdio.h>
@@ -334,16 +335,10 @@ done:
 
 /* ---- helpers for handlers ---- */
 
-/* An id in a path: 1-18 digits, no leading zero. */
+/* An id in a path: the API's rule (1-18 digits, no leading zero). */
 static bool parse_id(int64_t *out, const char *s)
 {
-	int64_t v = 0;
-	size_t i;
-
-	for (i = 0; s && s[i] >= '0' && s[i] <= '9' && i < 18; i++)
-		v = v * 10 + (s[i] - '0');
-	*out = v;
-	return s && i > 0 && s[i] == '\0' && s[0] != '0';
+	return rbd_routes_parse_id(out, s, "id") == 0;
 }
 
 /* Where a form came from: a console path we made ("/ui/..."), else "/ui/". Only

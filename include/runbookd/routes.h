@@ -6,7 +6,9 @@
 #ifndef RUNBOOKD_ROUTES_H
 #define RUNBOOKD_ROUTES_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "runbookd/app.h"
 #include "runbookd/buf.h"
@@ -57,6 +59,21 @@ void rbd_routes_handle(const struct rbd_route *route, struct rbd_app *app,
 		       struct rbd_request *req, struct rbd_response *resp);
 /* The route's pattern, for metrics labels ("/api/v1/incidents/{id}"). */
 const char *rbd_route_pattern(const struct rbd_route *route);
+/* ---- reading inputs (routes_args.c); RBD_EINVAL with a message naming the input ---- */
+
+struct cJSON;
+/* An id in a path: 1-18 ASCII digits, no sign, blank or leading zero. */
+int rbd_routes_parse_id(int64_t *out, const char *s, const char *what);
+/* Query argument name as a decimal integer in [min, max]; dflt when absent. */
+int rbd_routes_int_arg(int64_t *out, const struct rbd_request *req, const char *name,
+		       int64_t dflt, int64_t min, int64_t max);
+/* The body as a JSON object (caller deletes); NULL when the body is empty. */
+int rbd_routes_body(struct cJSON **out, const struct rbd_request *req);
+/* A string member of body of at most max bytes; *out NULL when absent or null (then
+ * an error when required; required also refuses ""). Borrowed from body. */
+int rbd_routes_body_string(const char **out, const struct cJSON *body, const char *name,
+			   size_t max, bool required);
+
 /* Fills resp with SPEC's JSON error. */
 void rbd_response_error(struct rbd_response *resp, int status, const char *code,
 			const char *message);
