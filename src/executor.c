@@ -375,6 +375,21 @@ static void sweep_expired(struct rbd_executor *ex)
 		rbd_log_warn("approval expiry sweep failed", "error", rbd_err_msg());
 }
 
+/* One claim job with the live runtime and kill switch (nothing while paused). */
+static int claim_pass(struct rbd_app *app, struct claim *c)
+{
+	c->rt = rbd_app_runtime(app);
+	c->paused = atomic_load(&app->paused);
+	return c->paused ? 0 : rbd_store_write(app->store, claim_job, c);
+}
+
+static void claim_clear(struct claim *c)
+{
+	rbd_rendered_clear(&c->r);
+	free(c->rule);
+	rbd_runtime_release(c->rt);
+}
+
 static void *worker_main(void *arg)
 {
 	struct rbd_executor *ex = arg;
@@ -388,16 +403,12 @@ static void *worker_main(void *arg)
 		gen = ex->gen;
 		pthread_mutex_unlock(&ex->t.mu);
 		sweep_expired(ex);
-		c.rt = rbd_app_runtime(ex->app);
-		c.paused = atomic_load(&ex->app->paused);
-		rc = c.paused ? 0 : rbd_store_write(ex->app->store, claim_job, &c);
+		rc = claim_pass(ex->app, &c);
 		if (rc)
 			rbd_log_warn("claiming an action failed", "error", rbd_err_msg());
 		if (c.claimed)
 			execute(ex, &c);
-		rbd_rendered_clear(&c.r);
-		free(c.rule);
-		rbd_runtime_release(c.rt);
+		claim_clear(&c);
 		if (c.claimed || c.more)
 			continue;
 		pthread_mutex_lock(&ex->t.mu);
@@ -406,6 +417,17 @@ static void *worker_main(void *arg)
 		pthread_mutex_unlock(&ex->t.mu);
 	}
 	return NULL;
+}
+
+int rbd_executor_claim(struct rbd_app *app, int64_t *out_id, bool *out_more)
+{
+	struct claim c = { 0 };
+	int rc = claim_pass(app, &c);
+
+	*out_id = c.claimed ? c.id : 0;
+	*out_more = c.more;
+	claim_clear(&c);
+	return rc;
 }
 
 void rbd_executor_wake(struct rbd_executor *ex)

@@ -9,6 +9,7 @@
  * event kinds in order. Nothing runs: ingest only plans.
  */
 #include "harness.h"
+#include "appenv.h"
 #include "runbookd/app.h"
 #include "runbookd/buf.h"
 #include "runbookd/err.h"
@@ -25,68 +26,6 @@
 #define ERR_GROUP "{}:{alertname=\"HighErrorRate\", service=\"order-api\"}"
 #define LAT_GROUP "{}:{alertname=\"HighLatencyP99\", service=\"order-api\"}"
 #define DISK_GROUP "{}:{alertname=\"DiskFull\", service=\"mysql\"}"
-
-struct env {
-	char dir[64];
-	char db[128];
-	struct rbd_store *store;
-	struct rbd_app app;
-	int up;
-};
-
-static int env_open(struct env *e, const char *config)
-{
-	struct rbd_diag diag = { 0 };
-	struct rbd_config *cfg = NULL;
-	char path[4096];
-
-	memset(e, 0, sizeof(*e));
-	setenv("RBD_UNIT_INGEST_TOKEN", "unit-ingest-token-1", 1);
-	setenv("RBD_UNIT_ALICE_TOKEN", "unit-alice-token-2", 1);
-	snprintf(path, sizeof(path), "%s", rbd_test_fixture(config));
-	if (rbd_config_load(&cfg, path, &diag) != 0) {
-		for (size_t i = 0; i < diag.n; i++)
-			fprintf(stderr, "  %s\n", diag.msgs[i]);
-		rbd_diag_clear(&diag);
-		return -1;
-	}
-	snprintf(e->dir, sizeof(e->dir), "/tmp/rbd-test-ingest.XXXXXX");
-	if (!mkdtemp(e->dir)) {
-		rbd_config_free(cfg);
-		return -1;
-	}
-	snprintf(e->db, sizeof(e->db), "%s/runbookd.db", e->dir);
-	if (rbd_store_open(&e->store, e->db, RBD_STORE_MIGRATE) != 0) {
-		fprintf(stderr, "  store: %s\n", rbd_err_msg());
-		rbd_config_free(cfg);
-		rmdir(e->dir);
-		return -1;
-	}
-	if (rbd_app_init(&e->app, path, cfg, e->store) != 0) {
-		fprintf(stderr, "  app: %s\n", rbd_err_msg());
-		rbd_store_close(e->store);
-		return -1;
-	}
-	e->up = 1;
-	return 0;
-}
-
-static void env_close(struct env *e)
-{
-	static const char *const sfx[] = { "", "-wal", "-shm" };
-	char p[160];
-
-	if (!e->up)
-		return;
-	rbd_app_destroy(&e->app);
-	rbd_store_close(e->store);
-	for (size_t i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
-		snprintf(p, sizeof(p), "%s%s", e->db, sfx[i]);
-		unlink(p);
-	}
-	rmdir(e->dir);
-	e->up = 0;
-}
 
 /* A capture, optionally with every `from` replaced by `to`, parsed. */
 static struct rbd_notification *capture_edit(const char *name, const char *from, const char *to)
@@ -128,7 +67,7 @@ static struct rbd_notification *capture(const char *name)
 }
 
 /* Ingests a capture once; returns rbd_ingest's code, result in *res (caller clears). */
-static int ingest_n(struct env *e, const struct rbd_notification *n, struct rbd_ingest_result *res)
+static int ingest_n(struct rbd_test_env *e, const struct rbd_notification *n, struct rbd_ingest_result *res)
 {
 	int rc = rbd_ingest(res, &e->app, n);
 
@@ -138,7 +77,7 @@ static int ingest_n(struct env *e, const struct rbd_notification *n, struct rbd_
 }
 
 /* Ingests a capture file and returns the (single) incident id, 0 on failure. */
-static int64_t ingest_file(struct env *e, const char *name)
+static int64_t ingest_file(struct rbd_test_env *e, const char *name)
 {
 	struct rbd_notification *n = capture(name);
 	struct rbd_ingest_result res;
@@ -159,7 +98,7 @@ struct actions {
 	size_t n;
 };
 
-static int actions_load(struct actions *a, struct env *e, int64_t incident)
+static int actions_load(struct actions *a, struct rbd_test_env *e, int64_t incident)
 {
 	int rc = rbd_store_actions(e->store, &a->v, &a->n, incident, NULL, 1000);
 
@@ -229,7 +168,7 @@ static char *argv_text(const char *rendered_json)
 }
 
 /* The event kinds of an incident's timeline, comma-joined (caller frees). */
-static char *timeline(struct env *e, int64_t incident, const char *actor_of)
+static char *timeline(struct rbd_test_env *e, int64_t incident, const char *actor_of)
 {
 	struct rbd_incident inc;
 	struct rbd_event_iter *it = NULL;
@@ -269,7 +208,7 @@ static int count_kind(const char *kinds, const char *kind)
 }
 
 /* One integer from the database file through a raw connection. */
-static int64_t raw_int(struct env *e, const char *sql)
+static int64_t raw_int(struct rbd_test_env *e, const char *sql)
 {
 	sqlite3 *db = NULL;
 	sqlite3_stmt *st = NULL;
@@ -288,13 +227,13 @@ static int64_t raw_int(struct env *e, const char *sql)
 
 static void test_ingest__incident_once_per_group(void)
 {
-	struct env e;
+	struct rbd_test_env e;
 	struct rbd_notification *n;
 	struct rbd_ingest_result res;
 	struct rbd_incident inc;
 	int64_t err, lat, disk, again;
 
-	REQUIRE(env_open(&e, "unit/ingest.yaml") == 0);
+	REQUIRE(rbd_test_env_open(&e, "unit/ingest.yaml") == 0);
 	REQUIRE((n = capture("firing-high-error-rate.json")));
 	REQUIRE(ingest_n(&e, n, &res) == 0);
 	CHECK_INT(res.accepted, 1);
@@ -323,12 +262,12 @@ static void test_ingest__incident_once_per_group(void)
 	CHECK_INT(raw_int(&e, "SELECT count(*) FROM incidents"), 3);
 	CHECK_INT(raw_int(&e, "SELECT count(*) FROM incidents WHERE status = 'open'"), 3);
 	CHECK_INT(raw_int(&e, "SELECT count(*) FROM alerts"), 5);
-	env_close(&e);
+	rbd_test_env_close(&e);
 }
 
 static void test_ingest__same_notification_100_times(void)
 {
-	struct env e;
+	struct rbd_test_env e;
 	struct rbd_notification *n;
 	struct rbd_ingest_result res;
 	struct actions a = { 0 };
@@ -337,7 +276,7 @@ static void test_ingest__same_notification_100_times(void)
 	int planned = 0, episodes = 0, bad = 0;
 	char *kinds;
 
-	REQUIRE(env_open(&e, "unit/ingest.yaml") == 0);
+	REQUIRE(rbd_test_env_open(&e, "unit/ingest.yaml") == 0);
 	REQUIRE((n = capture("firing-high-latency.json")));
 	for (int i = 0; i < 100; i++) {
 		if (ingest_n(&e, n, &res) != 0 || res.n_ids != 1 ||
@@ -376,11 +315,11 @@ static void test_ingest__same_notification_100_times(void)
 	CHECK_INT(count_kind(kinds, "alert.firing"), 1);
 	CHECK_INT(count_kind(kinds, "action.planned"), 1);
 	free(kinds);
-	env_close(&e);
+	rbd_test_env_close(&e);
 }
 
 struct racer {
-	struct env *e;
+	struct rbd_test_env *e;
 	const struct rbd_notification *n;
 	int planned, episodes, failures;
 	int64_t ids[2];
@@ -407,13 +346,13 @@ static void *race(void *arg)
 
 static void test_ingest__same_notification_from_4_threads(void)
 {
-	struct env e;
+	struct rbd_test_env e;
 	struct rbd_notification *n;
 	struct racer r[4];
 	pthread_t th[4];
 	int planned = 0, episodes = 0, failures = 0;
 
-	REQUIRE(env_open(&e, "unit/ingest.yaml") == 0);
+	REQUIRE(rbd_test_env_open(&e, "unit/ingest.yaml") == 0);
 	REQUIRE((n = capture("firing-high-error-rate.json")));
 	for (int i = 0; i < 4; i++) {
 		r[i] = (struct racer){ .e = &e, .n = n };
@@ -434,12 +373,12 @@ static void test_ingest__same_notification_from_4_threads(void)
 	CHECK_INT(raw_int(&e, "SELECT count(*) FROM alerts"), 1);
 	CHECK_INT(raw_int(&e, "SELECT count(*) FROM actions"), 2);
 	rbd_notification_free(n);
-	env_close(&e);
+	rbd_test_env_close(&e);
 }
 
 static void test_ingest__resolved_cancels_and_plans_on_resolved(void)
 {
-	struct env e;
+	struct rbd_test_env e;
 	struct rbd_notification *fire, *res_n;
 	struct rbd_ingest_result res;
 	struct rbd_incident inc;
@@ -448,7 +387,7 @@ static void test_ingest__resolved_cancels_and_plans_on_resolved(void)
 	int64_t id, pending = 0;
 	char want[128];
 
-	REQUIRE(env_open(&e, "unit/ingest.yaml") == 0);
+	REQUIRE(rbd_test_env_open(&e, "unit/ingest.yaml") == 0);
 	REQUIRE((fire = capture("firing-high-error-rate.json")));
 	REQUIRE((res_n = capture("resolved-high-error-rate.json")));
 	REQUIRE(ingest_n(&e, fire, &res) == 0);
@@ -514,17 +453,17 @@ static void test_ingest__resolved_cancels_and_plans_on_resolved(void)
 	CHECK_INT(raw_int(&e, "SELECT count(*) FROM incidents WHERE status = 'resolved'"), 1);
 	rbd_notification_free(fire);
 	rbd_notification_free(res_n);
-	env_close(&e);
+	rbd_test_env_close(&e);
 }
 
 static void test_ingest__new_episode_after_resolution_opens_new_incident(void)
 {
-	struct env e;
+	struct rbd_test_env e;
 	struct rbd_notification *n;
 	struct rbd_ingest_result res;
 	int64_t first, second = 0;
 
-	REQUIRE(env_open(&e, "unit/ingest.yaml") == 0);
+	REQUIRE(rbd_test_env_open(&e, "unit/ingest.yaml") == 0);
 	first = ingest_file(&e, "firing-high-error-rate.json");
 	REQUIRE(first > 0);
 	REQUIRE(ingest_file(&e, "resolved-high-error-rate.json") == first);
@@ -542,18 +481,18 @@ static void test_ingest__new_episode_after_resolution_opens_new_incident(void)
 	rbd_notification_free(n);
 	CHECK_INT(raw_int(&e, "SELECT count(*) FROM incidents WHERE status = 'open'"), 1);
 	CHECK_INT(raw_int(&e, "SELECT count(*) FROM alerts"), 2);
-	env_close(&e);
+	rbd_test_env_close(&e);
 }
 
 static void test_ingest__dry_run_mode_records_argv(void)
 {
-	struct env e;
+	struct rbd_test_env e;
 	struct actions a = { 0 };
 	const struct rbd_action_rec *x;
 	int64_t lat, err;
 	char *kinds;
 
-	REQUIRE(env_open(&e, "unit/ingest-dryrun.yaml") == 0);
+	REQUIRE(rbd_test_env_open(&e, "unit/ingest-dryrun.yaml") == 0);
 	lat = ingest_file(&e, "firing-high-latency.json");
 	err = ingest_file(&e, "firing-high-error-rate.json");
 	REQUIRE(lat > 0 && err > 0);
@@ -594,12 +533,12 @@ static void test_ingest__dry_run_mode_records_argv(void)
 	actions_free(&a);
 	CHECK_INT(raw_int(&e, "SELECT count(*) FROM actions WHERE state IN ('planned', "
 			  "'pending_approval', 'approved', 'running')"), 0);
-	env_close(&e);
+	rbd_test_env_close(&e);
 }
 
 static void test_ingest__refused_params_skipped_with_reason(void)
 {
-	struct env e;
+	struct rbd_test_env e;
 	struct actions a = { 0 };
 	const struct rbd_action_rec *x;
 	struct rbd_incident inc;
@@ -608,7 +547,7 @@ static void test_ingest__refused_params_skipped_with_reason(void)
 	int64_t id;
 	int seen = 0;
 
-	REQUIRE(env_open(&e, "unit/ingest.yaml") == 0);
+	REQUIRE(rbd_test_env_open(&e, "unit/ingest.yaml") == 0);
 	id = ingest_file(&e, "firing-high-error-rate.json");
 	REQUIRE(id > 0);
 	REQUIRE(actions_load(&a, &e, id) == 0);
@@ -639,16 +578,16 @@ static void test_ingest__refused_params_skipped_with_reason(void)
 	CHECK_INT(seen, 1);
 	rbd_store_events_close(it);
 	rbd_incident_clear(&inc);
-	env_close(&e);
+	rbd_test_env_close(&e);
 }
 
 static void test_ingest__timeline_kinds_in_order(void)
 {
-	struct env e;
+	struct rbd_test_env e;
 	int64_t id;
 	char *kinds;
 
-	REQUIRE(env_open(&e, "unit/ingest.yaml") == 0);
+	REQUIRE(rbd_test_env_open(&e, "unit/ingest.yaml") == 0);
 	id = ingest_file(&e, "firing-high-error-rate.json");
 	REQUIRE(id > 0);
 	REQUIRE(ingest_file(&e, "resolved-high-error-rate.json") == id);
@@ -661,19 +600,19 @@ static void test_ingest__timeline_kinds_in_order(void)
 		  "notification.received,alert.resolved,action.cancelled,"
 		  "rule.matched,action.planned,incident.resolved");
 	free(kinds);
-	env_close(&e);
+	rbd_test_env_close(&e);
 }
 
 static void test_ingest__truncated_group_to_the_end(void)
 {
-	struct env e;
+	struct rbd_test_env e;
 	struct actions a = { 0 };
 	struct rbd_incident inc;
 	int64_t id;
 	char *kinds;
 	int cancelled = 0, planned = 0;
 
-	REQUIRE(env_open(&e, "unit/ingest.yaml") == 0);
+	REQUIRE(rbd_test_env_open(&e, "unit/ingest.yaml") == 0);
 	id = ingest_file(&e, "firing-disk-full-truncated.json");
 	REQUIRE(id > 0);
 	REQUIRE(actions_load(&a, &e, id) == 0);
@@ -724,7 +663,7 @@ static void test_ingest__truncated_group_to_the_end(void)
 	CHECK_INT(count_kind(kinds, "alert.resolved"), 4);
 	CHECK_INT(count_kind(kinds, "notification.received"), 3);
 	free(kinds);
-	env_close(&e);
+	rbd_test_env_close(&e);
 }
 
 /*
@@ -736,12 +675,12 @@ static void test_ingest__truncated_group_to_the_end(void)
  */
 static void test_ingest__same_alert_in_a_second_group(void)
 {
-	struct env e;
+	struct rbd_test_env e;
 	struct rbd_notification *n;
 	struct rbd_ingest_result res;
 	int64_t first;
 
-	REQUIRE(env_open(&e, "unit/ingest.yaml") == 0);
+	REQUIRE(rbd_test_env_open(&e, "unit/ingest.yaml") == 0);
 	first = ingest_file(&e, "firing-high-error-rate.json");
 	REQUIRE(first > 0);
 	REQUIRE((n = capture_edit("firing-high-error-rate.json", "\"groupKey\":\"{}:{",
@@ -756,7 +695,7 @@ static void test_ingest__same_alert_in_a_second_group(void)
 	rbd_notification_free(n);
 	CHECK_INT(raw_int(&e, "SELECT count(*) FROM incidents"), 2);
 	CHECK_INT(raw_int(&e, "SELECT count(*) FROM alerts"), 1);
-	env_close(&e);
+	rbd_test_env_close(&e);
 }
 
 static void test_ingest__labels_to_json(void)
