@@ -113,8 +113,7 @@ static void reply_rc(struct rbd_response *resp, int rc)
 
 /* ---- routing ---- */
 
-/* Matches path against pattern; {x} takes one non-empty segment into params. */
-static bool route_match(const char *pattern, const char *path, char *params[2])
+bool rbd_routes_match(const char *pattern, const char *path, char *params[2])
 {
 	int np = 0;
 
@@ -153,7 +152,7 @@ int rbd_routes_preflight(const struct rbd_route **out, struct rbd_request *req,
 	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]) && !found; i++) {
 		char *params[2] = { NULL, NULL };
 
-		if (!route_match(routes[i].pattern, req->path, params))
+		if (!rbd_routes_match(routes[i].pattern, req->path, params))
 			continue;
 		path_known = true;
 		if (strcmp(routes[i].method, req->method) == 0) {

@@ -79,7 +79,6 @@ static const struct rbd_ui_route routes[] = {
 	{ "POST", "/ui/resume",                      NEED_OPERATOR, h_resume },
 };
 
-#define MAX_SEGMENT 256
 
 struct rbd_ui *rbd_ui_new(void)
 {
@@ -172,34 +171,6 @@ static void link_prefix(struct ui_req *u)
 
 /* ---- routing and sessions ---- */
 
-static bool route_match(const char *pattern, const char *path, char *params[2])
-{
-	int np = 0;
-
-	while (*pattern && *path) {
-		if (*pattern == '{') {
-			size_t seg = strcspn(path, "/");
-
-			if (seg == 0 || seg > MAX_SEGMENT || np == 2)
-				goto fail;
-			params[np++] = rbd_strndup(path, seg);
-			path += seg;
-			pattern = strchr(pattern, '}') + 1;
-			continue;
-		}
-		if (*pattern++ != *path++)
-			goto fail;
-	}
-	if (*pattern == '\0' && *path == '\0')
-		return true;
-fail:
-	for (int i = 0; i < np; i++) {
-		free(params[i]);
-		params[i] = NULL;
-	}
-	return false;
-}
-
 static struct rbd_session_limits session_limits(const struct rbd_config *cfg)
 {
 	return (struct rbd_session_limits){ cfg->ui.session_idle_ms, cfg->ui.session_max_ms,
@@ -246,7 +217,7 @@ int rbd_ui_preflight(const struct rbd_ui_route **out, struct rbd_ui *ui, struct 
 	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]) && !found; i++) {
 		char *params[2] = { NULL, NULL };
 
-		if (!route_match(routes[i].pattern, req->path, params))
+		if (!rbd_routes_match(routes[i].pattern, req->path, params))
 			continue;
 		path_known = true;
 		if (strcmp(routes[i].method, req->method) == 0) {

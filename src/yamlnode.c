@@ -82,32 +82,34 @@ static char *vformat(const char *fmt, va_list ap)
 	return s;
 }
 
-void rbd_yerr_at(struct rbd_yfile *f, int line, const char *fmt, ...)
+static void yerr_v(struct rbd_yfile *f, int line, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
+static void yerr_v(struct rbd_yfile *f, int line, const char *fmt, va_list ap)
 {
-	va_list ap;
-	char *msg;
+	char *msg = vformat(fmt, ap);
 
-	va_start(ap, fmt);
-	msg = vformat(fmt, ap);
-	va_end(ap);
 	f->nerr++;
 	if (f->diag)
 		rbd_diag_add(f->diag, f->path, line, "%s", msg);
 	free(msg);
 }
 
+void rbd_yerr_at(struct rbd_yfile *f, int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	yerr_v(f, line, fmt, ap);
+	va_end(ap);
+}
+
 void rbd_yerr(struct rbd_yfile *f, const yaml_node_t *n, const char *fmt, ...)
 {
 	va_list ap;
-	char *msg;
 
 	va_start(ap, fmt);
-	msg = vformat(fmt, ap);
+	yerr_v(f, rbd_yline(n), fmt, ap);
 	va_end(ap);
-	f->nerr++;
-	if (f->diag)
-		rbd_diag_add(f->diag, f->path, rbd_yline(n), "%s", msg);
-	free(msg);
 }
 
 int rbd_yline(const yaml_node_t *n)

@@ -57,6 +57,9 @@ int rbd_routes_preflight(const struct rbd_route **out, struct rbd_request *req,
 /* Runs the route's handler; always fills resp. */
 void rbd_routes_handle(const struct rbd_route *route, struct rbd_app *app,
 		       struct rbd_request *req, struct rbd_response *resp);
+/* Matches path against pattern ("/api/v1/incidents/{id}"): each {x} takes one
+ * non-empty segment of at most 256 bytes into params (at most 2, caller frees). */
+bool rbd_routes_match(const char *pattern, const char *path, char *params[2]);
 /* The route's pattern, for metrics labels ("/api/v1/incidents/{id}"). */
 const char *rbd_route_pattern(const struct rbd_route *route);
 /* ---- reading inputs (routes_args.c); RBD_EINVAL with a message naming the input ---- */
