@@ -26,7 +26,29 @@ struct job {
 	const struct rbd_notification *n;
 	int64_t now;
 	struct rbd_ingest_result *res;
+	/* Plans made before the job, off the writer thread: one per alert, on its own
+	 * status, for the incident open when the request read it. NULL: none. */
+	struct rbd_plans *pre;
+	int64_t pre_incident;
 };
+
+static enum rbd_rule_on on_of(const struct rbd_alert *a)
+{
+	return strcmp(a->status, "resolved") == 0 ? RBD_ON_RESOLVED : RBD_ON_FIRING;
+}
+
+/* Writes the plans of alert a: the ones made before the job when they were made for
+ * this incident and status (the same pure function of the same inputs), else now. */
+static int plan_alert(struct rbd_tx *tx, struct job *j, const struct rbd_alert *a,
+		      int64_t alert_id, int64_t incident_id, enum rbd_rule_on on)
+{
+	size_t i = (size_t)(a - j->n->alerts);
+
+	if (j->pre && incident_id == j->pre_incident && on == on_of(a))
+		return rbd_ingest_write_plans(tx, j->res, j->rt->cfg, &j->pre[i], a, alert_id,
+					      incident_id, j->now);
+	return rbd_ingest_plan_alert(tx, j->res, j->rt, a, alert_id, incident_id, on, j->now);
+}
 
 static void result_add_incident(struct rbd_ingest_result *r, int64_t id)
 {
@@ -86,18 +108,16 @@ static cJSON *rendered_detail(const char *rendered_json)
 	return r ? r : cJSON_CreateNull();
 }
 
-int rbd_ingest_plan_alert(struct rbd_tx *tx, struct rbd_ingest_result *res,
-			  const struct rbd_runtime *rt, const struct rbd_alert *a, int64_t alert_id,
-			  int64_t incident_id, enum rbd_rule_on on, int64_t now)
+int rbd_ingest_write_plans(struct rbd_tx *tx, struct rbd_ingest_result *res,
+			   const struct rbd_config *cfg, const struct rbd_plans *plans,
+			   const struct rbd_alert *a, int64_t alert_id, int64_t incident_id,
+			   int64_t now)
 {
-	const struct rbd_config *cfg = rt->cfg;
-	struct rbd_plans plans;
 	char reason[512];
 	int rc = 0;
 
-	rbd_plan_alert(&plans, rt, a, on, incident_id, now);
-	for (size_t i = 0; i < plans.n && !rc; i++) {
-		const struct rbd_plan *p = &plans.v[i];
+	for (size_t i = 0; i < plans->n && !rc; i++) {
+		const struct rbd_plan *p = &plans->v[i];
 		const struct rbd_rule *rule = p->rule;
 		struct rbd_rule_counts counts;
 		struct rbd_action_new an = { 0 };
@@ -111,7 +131,7 @@ int rbd_ingest_plan_alert(struct rbd_tx *tx, struct rbd_ingest_result *res,
 			break;
 		an = (struct rbd_action_new){
 			.incident_id = incident_id, .alert_id = alert_id, .rule = rule->name,
-			.on_status = plans.on, .action = rule->action->name,
+			.on_status = plans->on, .action = rule->action->name,
 			.kind = rbd_action_kind_name(rule->action->kind),
 			.rendered_json = p->rendered_json, .command_key = p->command_key,
 			.requires_approval = rule->approval,
@@ -137,7 +157,7 @@ int rbd_ingest_plan_alert(struct rbd_tx *tx, struct rbd_ingest_result *res,
 		det = cJSON_CreateObject();
 		cJSON_AddStringToObject(det, "rule", rule->name);
 		cJSON_AddStringToObject(det, "fingerprint", a->fingerprint);
-		cJSON_AddStringToObject(det, "on", plans.on);
+		cJSON_AddStringToObject(det, "on", plans->on);
 		rc = rbd_timeline_add(tx, incident_id, RBD_EVENT_RULE_MATCHED, "runbookd", id, det);
 		det = cJSON_CreateObject();
 		cJSON_AddStringToObject(det, "rule", rule->name);
@@ -158,6 +178,18 @@ int rbd_ingest_plan_alert(struct rbd_tx *tx, struct rbd_ingest_result *res,
 					      "runbookd", id, det);
 		}
 	}
+	return rc;
+}
+
+int rbd_ingest_plan_alert(struct rbd_tx *tx, struct rbd_ingest_result *res,
+			  const struct rbd_runtime *rt, const struct rbd_alert *a, int64_t alert_id,
+			  int64_t incident_id, enum rbd_rule_on on, int64_t now)
+{
+	struct rbd_plans plans;
+	int rc;
+
+	rbd_plan_alert(&plans, rt, a, on, incident_id, now);
+	rc = rbd_ingest_write_plans(tx, res, rt->cfg, &plans, a, alert_id, incident_id, now);
 	rbd_plans_clear(&plans);
 	return rc;
 }
@@ -255,11 +287,12 @@ static int ingest_alert(struct rbd_tx *tx, struct job *j, const struct rbd_alert
 	if (!ep.existed) {
 		result_add_incident(j->res, ep.incident_id);
 		j->res->new_episodes++;
-		rc = rbd_timeline_add(tx, ep.incident_id, resolved ? RBD_EVENT_ALERT_RESOLVED : RBD_EVENT_ALERT_FIRING,
+		rc = rbd_timeline_add(tx, ep.incident_id,
+				      resolved ? RBD_EVENT_ALERT_RESOLVED : RBD_EVENT_ALERT_FIRING,
 				      "alertmanager", 0, alert_detail(a));
 		if (!rc)
-			rc = rbd_ingest_plan_alert(tx, j->res, j->rt, a, ep.id, ep.incident_id,
-						   resolved ? RBD_ON_RESOLVED : RBD_ON_FIRING, j->now);
+			rc = plan_alert(tx, j, a, ep.id, ep.incident_id,
+					resolved ? RBD_ON_RESOLVED : RBD_ON_FIRING);
 		return rc;
 	}
 	if (resolved && strcmp(ep.status, "firing") == 0) {
@@ -271,8 +304,7 @@ static int ingest_alert(struct rbd_tx *tx, struct job *j, const struct rbd_alert
 		if (!rc)
 			rc = rbd_ingest_cancel_waiting(tx, ep.id, ep.incident_id, j->now);
 		if (!rc)
-			rc = rbd_ingest_plan_alert(tx, j->res, j->rt, a, ep.id, ep.incident_id,
-						   RBD_ON_RESOLVED, j->now);
+			rc = plan_alert(tx, j, a, ep.id, ep.incident_id, RBD_ON_RESOLVED);
 	}
 	return rc;
 }
@@ -352,7 +384,20 @@ int rbd_ingest(struct rbd_ingest_result *out, struct rbd_app *app,
 	j.rt = rbd_app_runtime(app);
 	j.now = rbd_now_ms();
 	out->accepted = (int)n->n_alerts;
+	/* Rendering is the costly part of planning: when the group has an open incident
+	 * (its id feeds the templates), plan here, on the request's thread, and leave the
+	 * writer only the counters, gates and inserts. A failed read plans in the job. */
+	if (n->n_alerts && rbd_store_open_incident(app->store, &j.pre_incident, n->group_key) == 0 &&
+	    j.pre_incident) {
+		j.pre = rbd_calloc(n->n_alerts, sizeof(*j.pre));
+		for (size_t i = 0; i < n->n_alerts; i++)
+			rbd_plan_alert(&j.pre[i], j.rt, &n->alerts[i], on_of(&n->alerts[i]),
+				       j.pre_incident, j.now);
+	}
 	rc = rbd_store_write(app->store, ingest_job, &j);
+	for (size_t i = 0; j.pre && i < n->n_alerts; i++)
+		rbd_plans_clear(&j.pre[i]);
+	free(j.pre);
 	if (rc) {
 		int keep = rc;
 

@@ -31,6 +31,21 @@ int rbd_store_setting_get(struct rbd_store *s, char **out, const char *key)
 	return rc;
 }
 
+int rbd_store_open_incident(struct rbd_store *s, int64_t *out_id, const char *group_key)
+{
+	struct conn *c = rbd_store_reader_get(s);
+	sqlite3_stmt *st = rbd_store_stmt(c, ST_INC_OPEN);
+	int rc = RBD_EUNAVAIL;
+
+	*out_id = 0;
+	if (st) {
+		rbd_store_bind_text(st, 1, group_key);
+		rc = rbd_store_step_int(c, st, out_id, "find open incident");
+	}
+	rbd_store_reader_put(s, c);
+	return rc;
+}
+
 static void read_incident(sqlite3_stmt *st, struct rbd_incident *x)
 {
 	memset(x, 0, sizeof(*x));

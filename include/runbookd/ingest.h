@@ -38,6 +38,13 @@ void rbd_ingest_result_clear(struct rbd_ingest_result *r);
 int rbd_ingest_plan_alert(struct rbd_tx *tx, struct rbd_ingest_result *res,
 			  const struct rbd_runtime *rt, const struct rbd_alert *a, int64_t alert_id,
 			  int64_t incident_id, enum rbd_rule_on on, int64_t now);
+/* The writing half of rbd_ingest_plan_alert, for plans already made (rbd_plan_alert
+ * with the same alert, status, incident id and now). */
+struct rbd_plans;
+int rbd_ingest_write_plans(struct rbd_tx *tx, struct rbd_ingest_result *res,
+			   const struct rbd_config *cfg, const struct rbd_plans *plans,
+			   const struct rbd_alert *a, int64_t alert_id, int64_t incident_id,
+			   int64_t now);
 /* Cancels what still waits on an alert that resolved, with its events. */
 int rbd_ingest_cancel_waiting(struct rbd_tx *tx, int64_t alert_id, int64_t incident_id,
 			      int64_t now);

@@ -2,8 +2,10 @@
  * plan: what the rules matching one alert would do, as a pure function of (runtime
  * snapshot, alert, status planned on, incident id, now): which rules match, each
  * one's template data and rendering, its command key, and whether the gates need the
- * store's counters. No I/O and no clock: ingest (in its write job) and `runbookd
- * simulate` both plan through here, so the two cannot disagree.
+ * store's counters. No I/O and no clock: ingest and `runbookd simulate` both plan
+ * through here, so the two cannot disagree. Ingest plans on the request's thread
+ * when the group's incident is already open (its id is a template input), else in
+ * its write job.
  */
 #ifndef RUNBOOKD_PLAN_H
 #define RUNBOOKD_PLAN_H

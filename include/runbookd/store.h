@@ -172,6 +172,8 @@ int64_t rbd_tx_incident_of_action(struct rbd_tx *tx, int64_t action_id);
 /* ---- reads (any thread) ---- */
 
 int rbd_store_setting_get(struct rbd_store *s, char **out, const char *key);
+/* The open incident of a group as last committed, 0 when none. */
+int rbd_store_open_incident(struct rbd_store *s, int64_t *out_id, const char *group_key);
 
 /* status NULL: all. Newest first. *out is an array of *out_n records (free each + array). */
 int rbd_store_incidents(struct rbd_store *s, struct rbd_incident **out, size_t *out_n,
