@@ -112,6 +112,16 @@ live_stop_all() {
 	return 0
 }
 
+# live_left_running: "PID SERVICE" of every process the shim started that still runs
+live_left_running() {
+	local p n
+	[ -f "$S/started" ] || return 0
+	while read -r p n; do
+		alive "$p" && printf '%s %s; ' "$p" "$n"
+	done <"$S/started"
+	return 0
+}
+
 # live_watchdog PID: once PID is gone (the test was killed), stop every service.
 live_watchdog() {
 	local watch=$1

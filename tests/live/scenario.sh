@@ -32,6 +32,11 @@ on_exit() {
 	local rc=$?
 	[ -n "$LIVE_WATCHDOG" ] && kill "$LIVE_WATCHDOG" 2>/dev/null && wait "$LIVE_WATCHDOG" 2>/dev/null
 	live_stop_all
+	local left
+	left=$(live_left_running)
+	if [ -n "$left" ]; then
+		fail "processes left running after the stop: $left"
+	fi
 	if [ "$FAILS" -ne 0 ] || [ "$rc" -ne 0 ]; then
 		echo "--- $NAME: runbookd log (tail)"; tail -n 15 "$S/logs/runbookd.log" 2>/dev/null
 		echo "--- $NAME: docker shim calls"; cat "$S/calls.log" 2>/dev/null
