@@ -264,6 +264,12 @@ case "$NAME" in
 errors | redis | latency | disk) "scenario_$NAME" ;;
 *) echo "unknown scenario $NAME"; exit 2 ;;
 esac
+check "every shipped rule evaluates without error in Prometheus" \
+	"$(curl -s "$PROM/api/v1/rules" | jq -c '[.data.groups[].rules[] | select(.health == "err") | {name, lastError}]')" '[]'
+check "Prometheus delivers to Alertmanager without errors" \
+	"$(prom_query 'sum(prometheus_notifications_errors_total) + sum(prometheus_notifications_dropped_total)')" 0
+check "Alertmanager delivers to runbookd without failures" \
+	"$(curl -s "$AMURL/metrics" | awk '/^alertmanager_notifications_failed_total\{integration="webhook"/ { n += $2 } END { print n + 0 }')" 0
 check "nothing left to shim calls but the stack's own commands" \
 	"$(grep -cvE "^compose --project-name week10 --profile loadtest -f /srv/week10/docker-compose.yml (up -d [a-z-]+|stop loadtest|restart redis|logs --no-color --timestamps --tail=200 [a-z]+|exec -T loadtest k6 scale --vus 5)\$" "$S/calls.log")" 0
 [ "$FAILS" -eq 0 ]
