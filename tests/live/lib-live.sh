@@ -219,8 +219,9 @@ EOF
 	if [[ $want == *" disk "* ]]; then
 		NODE_PORT=$(free_port)
 		mkdir -p "$L/textfile"
-		# a 4 MiB disk, 88% taken by other data; the app's access log takes the rest
-		define_service diskfs python3 "$STUB" diskfs --dir "$L/disk" --size 4194304 --base 3690987 \
+		# a 4 MiB disk, 88% taken by other data (LIVE_DISK_BASE bytes); the app's access log
+		# and anything else under $L/disk take the rest
+		define_service diskfs python3 "$STUB" diskfs --dir "$L/disk" --size 4194304 --base "${LIVE_DISK_BASE:-3690987}" \
 			--textfile "$L/textfile/disk.prom"
 		dc up -d diskfs >/dev/null
 		wait_for 10 test -s "$L/textfile/disk.prom" || { echo "live: diskfs did not start" >&2; return 1; }
