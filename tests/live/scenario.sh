@@ -112,23 +112,40 @@ times_out() {
 	echo "$NAME $detect $deliver $mitigate $recover $total $APPROVAL_WAIT" >"$OUT/$NAME.times"
 	echo "# $NAME: detect ${detect}s, deliver ${deliver}s, mitigate ${mitigate}s (approval wait ${APPROVAL_WAIT}s excluded), recover ${recover}s, fault -> resolved ${total}s"
 }
-# report_check INCIDENT RULE...: the Markdown report's sections against what happened
+# report_check INCIDENT RULE...: the Markdown report's sections against what happened:
+# the sections, the status, the symptom row, the service, and for each rule's action its
+# exact command or request, its approval and its result as the API reports them
 report_check() {
-	local inc=$1 md h r
+	local inc=$1 md h r id a block want inc_json
 	shift
 	md=$(api GET "/api/v1/incidents/$inc/timeline?format=md" "$VIEWER")
 	printf '%s\n' "$md" >"$L/report-$inc.md"
+	cp "$L/report-$inc.md" "$OUT/$NAME-report.md"
 	for h in "# Incident #$inc: " "## Symptom" "## Impact" "## Actions" "## Follow-ups" "## Timeline"; do
 		check_match "report #$inc has '$h'" "$(grep -c -- "^$h" "$L/report-$inc.md")" '^[1-9]'
 	done
 	check_match "report #$inc: status resolved" "$md" '\*\*Status:\*\* resolved'
+	inc_json=$(incident_json "$inc")
+	want=$(echo "$inc_json" | jq -r '.alerts[0] | "| \(.labels.alertname) | \(.labels.severity) | "')
+	check_match "report #$inc: symptom row of the alert, resolved" \
+		"$(grep -F -- "$want" "$L/report-$inc.md")" '\| resolved [0-9:]+ \|$'
+	check "report #$inc: impact names the service" "$(grep -c -F -- "- **Services:** $(echo "$inc_json" | jq -r '.alerts[0].labels.service')" "$L/report-$inc.md")" 1
 	for r in "$@"; do
-		local id
 		id=$(action_id "$inc" "$r")
-		check_match "report #$inc: $r (#$id) with its result" "$md" "$r → [a-z_]+ \(#$id\)"
-		check_match "report #$inc: $r succeeded" \
-			"$(awk -v r="$r → " 'index($0, r) { on = 1 } on && /\*\*Result:\*\*/ { print; exit }' "$L/report-$inc.md")" \
-			'\*\*succeeded\*\*'
+		a=$(action_json "$id" | jq -c .action)
+		block=$(awk -v h="(#$id)" 'index($0, h) && /→/ { on = 1; print; next }
+			on && (/^- \*\*/ || /^## /) { exit } on { print }' "$L/report-$inc.md")
+		check_match "report #$inc: $r (#$id) listed under Actions" "$block" "$r → [a-z_]+ \(#$id\)"
+		if [ "$(echo "$a" | jq -r '.argv != null')" = true ]; then
+			want="**Command:** \`$(echo "$a" | jq -r '.argv | join(" ")')\`"
+		else
+			want="**Request:** \`$(echo "$a" | jq -r '"\(.request.method) \(.request.url)"')\`"
+		fi
+		check "report #$inc: $r shows what ran" "$(grep -c -F -- "$want" <<<"$block")" 1
+		if [ "$(echo "$a" | jq -r .requires_approval)" = true ]; then want="approved by $(echo "$a" | jq -r .decided_by)"; else want="not required"; fi
+		check "report #$inc: $r approval: $want" "$(grep -c -F -- "**Approval:** $want" <<<"$block")" 1
+		check_match "report #$inc: $r result" "$(grep -F -- "**Result:**" <<<"$block")" \
+			"\*\*succeeded\*\*, (exit code 0|HTTP 200)"
 	done
 }
 
@@ -261,9 +278,18 @@ scenario_disk() {
 disk_seen() { [ -n "$(prom_query 'node_filesystem_avail_bytes{job="node"}')" ]; }
 
 case "$NAME" in
-errors | redis | latency | disk) "scenario_$NAME" ;;
+errors) "scenario_$NAME"; EXPECT=HighErrorRate ;;
+redis) "scenario_$NAME"; EXPECT=RedisDown ;;
+latency) "scenario_$NAME"; EXPECT=HighLatencyP95 ;;
+disk) "scenario_$NAME"; EXPECT=DiskFull ;; # DiskFillingUp too, if it outlived its 15 s pending
 *) echo "unknown scenario $NAME"; exit 2 ;;
 esac
+echo "# $NAME: alerts ever pending or firing in Prometheus: $(curl -s "$PROM/api/v1/query" \
+	--data-urlencode 'query=count by (alertname, severity) (max_over_time(ALERTS[10m]))' |
+	jq -r '[.data.result[].metric | "\(.alertname)/\(.severity)"] | sort | join(" ")')"
+check_match "runbookd's only incidents are the scenario's alerts" \
+	"$(sqlite3 -batch -noheader "$L/runbookd.db" "select group_concat(n, ' ') from (select distinct json_extract(labels, '\$.alertname') n from alerts order by n)")" \
+	"^$([ "$NAME" = disk ] && echo '(DiskFillingUp )?')$EXPECT\$"
 check "every shipped rule evaluates without error in Prometheus" \
 	"$(curl -s "$PROM/api/v1/rules" | jq -c '[.data.groups[].rules[] | select(.health == "err") | {name, lastError}]')" '[]'
 check "Prometheus delivers to Alertmanager without errors" \

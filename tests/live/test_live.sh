@@ -32,7 +32,7 @@ cleanup() {
 	local p
 	for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill -TERM "$p" 2>/dev/null; done
 	for p in "${PIDS[@]:-}"; do [ -n "$p" ] && wait "$p" 2>/dev/null; done
-	if [ -z "${KEEP:-}" ] && ! ls -d "$OUT"/*/ >/dev/null 2>&1; then rm -rf "$OUT"; else echo "kept $OUT"; fi
+	if [ -z "${KEEP:-}" ] && ! ls -d "$OUT"/*/ >/dev/null 2>&1; then rm -rf "$OUT"; else echo "kept $OUT (reports: $OUT/*-report.md)"; fi
 }
 trap cleanup EXIT
 trap 'exit 143' TERM INT
