@@ -11,6 +11,7 @@ PKGS=(
   chromium chromium-driver python3-selenium
   # the live suite (tests/live) and `make drill`: real exporters and services
   redis-server redis-tools prometheus-redis-exporter prometheus-node-exporter util-linux
+  mariadb-server mariadb-client prometheus-mysqld-exporter
 )
 if [ "${1:-}" = "--bench" ]; then
   PKGS+=(wrk webhook)
@@ -31,7 +32,7 @@ fi
 echo "installing: ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
-# Debian's alertmanager/prometheus/redis/exporter packages would start system services;
+# Debian's alertmanager/prometheus/redis/mariadb/exporter packages would start system services;
 # the tests start their own instances on ephemeral ports, so keep the packaged ones down.
 if [ ! -e /usr/sbin/policy-rc.d ]; then
   printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null

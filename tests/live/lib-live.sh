@@ -22,7 +22,7 @@ cp "$LIVE_DIR/docker" "$L/bin/docker"
 chmod 755 "$L/bin/docker"
 echo "$S" >"$L/bin/docker-shim.state"
 : >"$S/calls.log"
-export PATH="$L/bin:$PATH"
+export PATH="$L/bin:$PATH:/usr/sbin:/sbin"   # mariadbd sits in /usr/sbin
 
 # Timings of this stack (printed next to the measurements).
 LIVE_INTERVAL=${LIVE_INTERVAL:-1s}
@@ -216,6 +216,33 @@ EOF
 		up redis-exporter "http://127.0.0.1:$REDIS_EXP_PORT/metrics" || return 1
 		targets+=(--target "redis=127.0.0.1:$REDIS_EXP_PORT")
 	fi
+	if [[ $want == *" mysql "* ]]; then
+		MYSQL_PORT=$(free_port)
+		MYSQL_EXP_PORT=$(free_port)
+		local my=$L/mysql
+		local myopts=(--no-defaults --datadir="$my/data" --user="$(id -un)" --innodb-log-file-size=4M
+			--innodb-buffer-pool-size=16M --innodb-data-file-path=ibdata1:4M:autoextend)
+		mkdir -p "$my"
+		mariadb-install-db "${myopts[@]}" --skip-test-db --auth-root-authentication-method=socket \
+			>"$my/install.log" 2>&1 || { tail -n 20 "$my/install.log" >&2; return 1; }
+		# as in the compose file: slow query log on, binlog expiry
+		define_service mysql mariadbd "${myopts[@]}" --socket="$my/sock" --port="$MYSQL_PORT" \
+			--bind-address=127.0.0.1 --skip-name-resolve --pid-file="$my/mariadbd.pid" \
+			--slow-query-log=ON --long-query-time=1 --binlog-expire-logs-seconds=86400
+		dc up -d mysql >/dev/null
+		wait_for 30 mysql_ping || { echo "live: mariadbd did not start" >&2; tail -n 20 "$S/logs/mysql.log" >&2; return 1; }
+		# the exporter's account: the SQL of the shipped docker/mysql/init/10-exporter-user.sh
+		local mypw
+		mypw=$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
+		sed -n '/<<SQL$/,/^SQL$/p' "$RBD_SRC/docker/mysql/init/10-exporter-user.sh" | sed '1d;$d' |
+			sed "s/\${MYSQL_EXPORTER_PASSWORD}/$mypw/" | mariadb -S "$my/sock" -u "$(id -un)" >"$my/init.log" 2>&1 ||
+			{ cat "$my/init.log" >&2; return 1; }
+		(umask 077; printf '[client]\nuser=exporter\npassword=%s\nhost=127.0.0.1\nport=%s\n' "$mypw" "$MYSQL_PORT" >"$my/exporter.cnf")
+		define_service mysqld-exporter prometheus-mysqld-exporter --config.my-cnf="$my/exporter.cnf" \
+			--web.listen-address="127.0.0.1:$MYSQL_EXP_PORT"
+		up mysqld-exporter "http://127.0.0.1:$MYSQL_EXP_PORT/metrics" || return 1
+		targets+=(--target "mysql=127.0.0.1:$MYSQL_EXP_PORT")
+	fi
 	if [[ $want == *" disk "* ]]; then
 		NODE_PORT=$(free_port)
 		mkdir -p "$L/textfile"
@@ -260,6 +287,7 @@ EOF
 	up prometheus "$PROM/-/ready" 60 || return 1
 }
 
+mysql_ping() { mariadb -S "$L/mysql/sock" -u "$(id -un)" -e 'select 1' >/dev/null 2>&1; }
 redis_ping() { [ "$(redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null)" = PONG ]; }
 
 # --- Prometheus

@@ -2,7 +2,7 @@
 # One live scenario on a stack of its own (tests/live/lib-live.sh), from a real fault
 # to a resolved incident:
 #   scenario.sh NAME RUNBOOKD_BIN OUTDIR
-# NAME: errors | redis | latency | disk. Prints ok/FAIL lines; writes OUTDIR/NAME.times
+# NAME: errors | redis | mysql | latency | disk. Prints ok/FAIL lines; writes OUTDIR/NAME.times
 # (detect deliver mitigate recover total, seconds) and keeps the stack's directory in
 # OUTDIR/NAME when something failed. Exit 0 when every check passed.
 set -uo pipefail
@@ -226,6 +226,39 @@ scenario_redis() {
 }
 redis_up_is() { [ "$(prom_query 'redis_up{job="redis"}')" = "$1" ]; }
 
+scenario_mysql() {
+	# runbook 2.3: mariadbd dies -> MySQLDown -> DB-heavy endpoints limited and mysql
+	# restarted (both approved) -> mysql answers -> resolved
+	live_start mysql || { fail "stack did not start"; exit 1; }
+	need "Prometheus sees mysql up" 30 mysql_up_is 1
+	local old
+	old=$(service_pid mysql)
+	T_FAULT=$(now)
+	kill -KILL "$old"
+	detect MySQLDown critical
+	deliver MySQLDown
+	need "mysql-down-restart planned" 10 has_action "$INC" mysql-down-restart
+	local rst lim
+	rst=$(action_id "$INC" mysql-down-restart)
+	lim=$(action_id "$INC" mysql-limit-db-heavy-endpoints)
+	settle "$rst" pending_approval
+	settle "$lim" pending_approval
+	check "nothing restarted before approval" "$(grep -c ' restart ' "$S/calls.log")" 0
+	approve "$lim" "live: protect the DB-heavy endpoints"
+	approve "$rst" "live: mysql is down, restart it"
+	mitigated "$rst" approval
+	check "the restart ran the stack's argv" "$(grep -c "^compose --project-name week10 --profile loadtest -f /srv/week10/docker-compose.yml restart mysql\$" "$S/calls.log")" 1
+	need "mysql answers again" 30 mysql_ping
+	ok "mysql answers (new pid $(service_pid mysql), was $old)"
+	settle "$lim" succeeded
+	check "db-heavy limit on in the app" "$(curl -s "$APP/admin/state" | jq '.limits["db-heavy"]')" true
+	check "GET /orders?limit=20 answers 429 (DB-heavy, limited)" "$(curl -s -o /dev/null -w '%{http_code}' "$APP/orders?limit=20")" 429
+	resolved MySQLDown
+	times_out
+	report_check "$INC" mysql-collect-logs mysql-limit-db-heavy-endpoints mysql-down-restart
+}
+mysql_up_is() { [ "$(prom_query 'mysql_up{job="mysql"}')" = "$1" ]; }
+
 scenario_latency() {
 	# runbook 2.2: the app saturates under the load test (1.2 s added while more than 7
 	# clients are connected; 10 VUs) -> HighLatencyP95 -> the load test is scaled down
@@ -281,6 +314,7 @@ disk_seen() { [ -n "$(prom_query 'node_filesystem_avail_bytes{job="node"}')" ]; 
 case "$NAME" in
 errors) "scenario_$NAME"; EXPECT=HighErrorRate ;;
 redis) "scenario_$NAME"; EXPECT=RedisDown ;;
+mysql) "scenario_$NAME"; EXPECT=MySQLDown ;;
 latency) "scenario_$NAME"; EXPECT=HighLatencyP95 ;;
 disk) "scenario_$NAME"; EXPECT=DiskFull ;; # DiskFillingUp too, if it outlived its 15 s pending
 *) echo "unknown scenario $NAME"; exit 2 ;;
@@ -298,5 +332,5 @@ check "Prometheus delivers to Alertmanager without errors" \
 check "Alertmanager delivers to runbookd without failures" \
 	"$(curl -s "$AMURL/metrics" | awk '/^alertmanager_notifications_failed_total\{integration="webhook"/ { n += $2 } END { print n + 0 }')" 0
 check "nothing left to shim calls but the stack's own commands" \
-	"$(grep -cvE "^compose --project-name week10 --profile loadtest -f /srv/week10/docker-compose.yml (up -d [a-z-]+|stop loadtest|restart redis|logs --no-color --timestamps --tail=200 [a-z]+|exec -T loadtest k6 scale --vus 5)\$" "$S/calls.log")" 0
+	"$(grep -cvE "^compose --project-name week10 --profile loadtest -f /srv/week10/docker-compose.yml (up -d [a-z-]+|stop loadtest|restart (redis|mysql)|logs --no-color --timestamps --tail=200 [a-z]+|exec -T loadtest k6 scale --vus 5)\$" "$S/calls.log")" 0
 [ "$FAILS" -eq 0 ]

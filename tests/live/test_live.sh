@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Live suite (ctest label `live`): the team's runbook against real components on
-# loopback. Four scenarios run in parallel, each on a stack of its own
+# loopback. Five scenarios run in parallel, each on a stack of its own
 # (tests/live/lib-live.sh: Debian's prometheus, prometheus-alertmanager, redis-server,
-# prometheus-redis-exporter, prometheus-node-exporter, the order-service stub, runbookd
+# prometheus-redis-exporter, mariadb-server, prometheus-mysqld-exporter,
+# prometheus-node-exporter, the order-service stub, runbookd
 # in enforce mode on the SHIPPED rules and actions), each from a real fault to a
 # resolved incident (tests/live/scenario.sh):
 #   errors   5xx surge -> HighErrorRate -> write limit (approved) -> resolved -> writes restored
 #   redis    redis-server killed -> RedisDown -> restart (approved) -> resolved
+#   mysql    mariadbd killed -> MySQLDown -> DB-heavy limit + restart (approved) -> resolved
 #   latency  saturation under load -> HighLatencyP95 -> load test scaled down -> resolved
 #   disk     log flood on a nearly full disk -> DiskFull -> load test stopped -> resolved
 # Prints the time to detect, deliver, mitigate and recover of each, with the timings used.
@@ -14,11 +16,13 @@
 set -uo pipefail
 RBD_BIN=${1:?usage: test_live.sh PATH/TO/runbookd}
 RBD_SRC=${RBD_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
-SCEN=${LIVE_SCENARIOS:-errors redis latency disk}
+SCEN=${LIVE_SCENARIOS:-errors redis mysql latency disk}
+export PATH="$PATH:/usr/sbin:/sbin"   # mariadbd sits in /usr/sbin
 
 missing=""
 for tool in prometheus promtool prometheus-alertmanager amtool redis-server redis-cli \
-	prometheus-redis-exporter prometheus-node-exporter python3 curl jq sqlite3 setsid; do
+	prometheus-redis-exporter prometheus-node-exporter mariadbd mariadb-install-db mariadb \
+	prometheus-mysqld-exporter python3 curl jq sqlite3 setsid; do
 	command -v "$tool" >/dev/null || missing+=" $tool"
 done
 if [ -n "$missing" ]; then
@@ -55,7 +59,7 @@ done
 echo
 echo "# timings: Prometheus scrape_interval/evaluation_interval ${LIVE_INTERVAL:-1s}," \
 	"alert for: = max(${LIVE_FOR_MIN:-2s}, shipped for / ${LIVE_FOR_DIVISOR:-60})" \
-	"(HighErrorRate 2s, HighLatencyP95 5s, RedisDown 2s, DiskFull 2s);" \
+	"(HighErrorRate 2s, HighLatencyP95 5s, RedisDown 2s, MySQLDown 2s, DiskFull 2s);" \
 	"Alertmanager group_wait ${LIVE_GROUP_WAIT:-1s}, group_interval ${LIVE_GROUP_INTERVAL:-1s}, resolve_timeout 10s;" \
 	"runbookd alertmanager.poll 2s"
 printf '# %-8s %8s %8s %9s %8s %14s %10s\n' scenario detect deliver mitigate recover "fault->resolved" approval
