@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make drill`: the live suite's stack (tests/live/lib-live.sh), started for a person to
-# play with: the order-service stub and its load generator, redis-server and its
-# exporter, node_exporter over a 4 MiB disk, Prometheus with the SHIPPED alerts.yml,
+# play with: the order-service stub and its load generator, redis-server, mariadbd and
+# their exporters, node_exporter over a 4 MiB disk, Prometheus with the SHIPPED alerts.yml,
 # Alertmanager with the SHIPPED routing, runbookd in enforce mode on the SHIPPED rules
 # and actions. `docker compose ...` goes to the docker shim (tests/live/docker), which
 # maps it onto these processes. Prints the URLs and the commands that cause each fault;
@@ -35,7 +35,7 @@ trap 'exit 130' INT TERM HUP
 live_watchdog $$
 
 echo "starting the drill stack in $L ..."
-live_start redis disk || { echo "the stack did not start"; exit 1; }
+live_start redis mysql disk || { echo "the stack did not start"; exit 1; }
 dc up -d loadtest >/dev/null
 
 cat <<EOF
@@ -58,6 +58,7 @@ Faults (each follows a section of the runbook):
                       PATH=$L/bin:\$PATH docker compose --project-name week10 --profile loadtest \\
                         -f /srv/week10/docker-compose.yml exec -T loadtest k6 scale --vus 10)
   the fix            curl -X POST -d '{}' $APP/admin/fault
+  2.3 mysql down     kill \$(cat $S/services/mysql.pid)   (mariadbd; limit + restart need your approval)
   2.4 redis down     kill \$(cat $S/services/redis.pid)   (redis-server; the restart needs your approval)
   2.6 disk full      fallocate -l 2M $L/disk/filler   (rm it to recover)
 
