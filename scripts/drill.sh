@@ -52,12 +52,12 @@ in ENFORCE mode; \`docker compose\` goes to the shim in $L/bin).
   export VIEWER=\$(cat $L/tokens/viewer.token) OPERATOR=\$(cat $L/tokens/operator.token)
 
 Faults (each follows a section of the runbook):
-  2.1 5xx surge      curl -X POST -d '{"error_ratio": 0.3}' $APP/admin/fault
-  2.2 latency        curl -X POST -d '{"latency": 1.5, "latency_min_clients": 4}' $APP/admin/fault
+  2.1 5xx surge      curl -X POST -H 'Content-Type: application/json' -d '{"error_ratio": 0.3}' $APP/admin/fault
+  2.2 latency        curl -X POST -H 'Content-Type: application/json' -d '{"latency": 1.2, "latency_min_clients": 7}' $APP/admin/fault
                      (then \`docker compose ... exec -T loadtest k6 scale --vus 10\` to saturate:
                       PATH=$L/bin:\$PATH docker compose --project-name week10 --profile loadtest \\
                         -f /srv/week10/docker-compose.yml exec -T loadtest k6 scale --vus 10)
-  the fix            curl -X POST -d '{}' $APP/admin/fault
+  the fix            curl -X POST -H 'Content-Type: application/json' -d '{}' $APP/admin/fault
   2.3 mysql down     kill \$(cat $S/services/mysql.pid)   (mariadbd; limit + restart need your approval)
   2.4 redis down     kill \$(cat $S/services/redis.pid)   (redis-server; the restart needs your approval)
   2.6 disk full      fallocate -l 2M $L/disk/filler   (rm it to recover)

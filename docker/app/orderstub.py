@@ -18,7 +18,8 @@ Python 3 standard library only. Three modes:
       more than latency_min_clients client connections are open (0: always) - an app
       that saturates under load. With writes off, POST /orders answers 429 at once.
       cache-heavy on: GET /orders answers 429 past 50 requests a second; db-heavy on:
-      GET /orders with limit > 10 answers 429.
+      GET /orders with limit > 10 answers 429. Admin POSTs take JSON only (415 without
+      Content-Type: application/json, as a Spring controller with @RequestBody answers).
 
   orderstub.py loadgen --base-url URL [--vus N] [--control FILE] [--sleep S]
       Plays docker/loadtest/order.js: N virtual users, each looping POST /orders,
@@ -166,6 +167,8 @@ def make_handler(st):
             u = urlsplit(self.path)
             if u.path == "/orders":
                 return self.order("POST", u)
+            if self.headers.get("Content-Type", "").split(";")[0].strip().lower() != "application/json":
+                return self.send(415, {"error": "Content-Type must be application/json"})
             try:
                 b = self.body()
             except ValueError as e:

@@ -158,7 +158,7 @@ scenario_errors() {
 	dc up -d loadtest >/dev/null
 	need "Prometheus sees the app's traffic" 30 traffic_seen
 	T_FAULT=$(now)
-	curl -s -X POST -d '{"error_ratio": 0.2}' "$APP/admin/fault" >/dev/null
+	curl -s -X POST -H 'Content-Type: application/json' -d '{"error_ratio": 0.2}' "$APP/admin/fault" >/dev/null
 	detect HighErrorRate critical
 	deliver HighErrorRate
 	need "errors-limit-writes planned" 10 has_action "$INC" errors-limit-writes
@@ -182,7 +182,7 @@ scenario_errors() {
 	local rest
 	rest=$(action_id "$INC" errors-restore-writes)
 	settle "$rest" pending_approval
-	curl -s -X POST -d '{}' "$APP/admin/fault" >/dev/null # the fix is deployed
+	curl -s -X POST -H 'Content-Type: application/json' -d '{}' "$APP/admin/fault" >/dev/null # the fix is deployed
 	approve "$rest" "live: fix deployed, ratio normal"
 	settle "$rest" succeeded
 	check "writes restored" "$(curl -s "$APP/admin/state" | jq -c '[.writes_enabled, .history[-1].body.reason]')" \
@@ -267,7 +267,7 @@ scenario_latency() {
 	dc up -d loadtest >/dev/null
 	need "Prometheus sees the app's traffic" 30 traffic_seen
 	T_FAULT=$(now)
-	curl -s -X POST -d '{"latency": 1.2, "latency_min_clients": 7}' "$APP/admin/fault" >/dev/null
+	curl -s -X POST -H 'Content-Type: application/json' -d '{"latency": 1.2, "latency_min_clients": 7}' "$APP/admin/fault" >/dev/null
 	detect HighLatencyP95 warning
 	deliver HighLatencyP95
 	need "latency-slow-loadtest planned" 10 has_action "$INC" latency-slow-loadtest
