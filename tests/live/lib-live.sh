@@ -122,12 +122,16 @@ live_left_running() {
 	return 0
 }
 
-# live_watchdog PID: once PID is gone (the test was killed), stop every service.
+# live_watchdog PID...: once one of the PIDs is gone (the test, or the suite that started
+# it, was killed), stop every service.
 live_watchdog() {
-	local watch=$1
 	(
 		trap - EXIT INT TERM
-		while kill -0 "$watch" 2>/dev/null; do sleep 0.5; done
+		local p up=1
+		while [ -n "$up" ]; do
+			for p in "$@"; do kill -0 "$p" 2>/dev/null || up=""; done
+			[ -n "$up" ] && sleep 0.5
+		done
 		live_stop_all
 	) </dev/null >/dev/null 2>&1 &
 	LIVE_WATCHDOG=$!

@@ -40,8 +40,12 @@ on_exit() {
 	if [ "$FAILS" -ne 0 ] || [ "$rc" -ne 0 ]; then
 		echo "--- $NAME: runbookd log (tail)"; tail -n 15 "$S/logs/runbookd.log" 2>/dev/null
 		echo "--- $NAME: docker shim calls"; cat "$S/calls.log" 2>/dev/null
-		rm -rf "$OUT/$NAME"
-		cp -a "$L" "$OUT/$NAME" 2>/dev/null && echo "kept $OUT/$NAME"
+		# kept for the suite to show (not when the suite itself is gone), without the
+		# MariaDB data files
+		if [ -z "${LIVE_PARENT:-}" ] || kill -0 "$LIVE_PARENT" 2>/dev/null; then
+			rm -rf "$OUT/$NAME"
+			cp -a "$L" "$OUT/$NAME" 2>/dev/null && rm -rf "$OUT/$NAME/mysql/data" && echo "kept $OUT/$NAME"
+		fi
 		[ "$rc" -ne 0 ] || rc=1
 	fi
 	rm -rf "$L"
@@ -50,7 +54,7 @@ on_exit() {
 }
 trap on_exit EXIT
 trap 'exit 143' TERM INT
-live_watchdog $$
+live_watchdog $$ ${LIVE_PARENT:-}
 
 # ---- shared steps
 # detect ALERT [SEVERITY]: waits for the alert to fire in Prometheus; sets T_FIRING

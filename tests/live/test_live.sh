@@ -43,7 +43,7 @@ trap 'exit 143' TERM INT
 
 T0=$SECONDS
 for s in $SCEN; do
-	TMPDIR=$OUT bash "$RBD_SRC/tests/live/scenario.sh" "$s" "$RBD_BIN" "$OUT" >"$OUT/$s.log" 2>&1 &
+	TMPDIR=$OUT LIVE_PARENT=$$ bash "$RBD_SRC/tests/live/scenario.sh" "$s" "$RBD_BIN" "$OUT" >"$OUT/$s.log" 2>&1 &
 	PIDS+=("$!")
 done
 rc=0
