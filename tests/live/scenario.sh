@@ -125,6 +125,9 @@ report_check() {
 	md=$(api GET "/api/v1/incidents/$inc/timeline?format=md" "$VIEWER")
 	printf '%s\n' "$md" >"$L/report-$inc.md"
 	cp "$L/report-$inc.md" "$OUT/$NAME-report.md"
+	"$RBD_BIN" export -c "$L/runbookd.yaml" --incident "$inc" --format md >"$L/export-$inc.md" 2>"$L/export.err"
+	check "report #$inc: \`runbookd export\` writes the same bytes as the API" \
+		"$(cmp -s <(printf '%s\n' "$md") "$L/export-$inc.md" && echo same || echo differs)" same
 	for h in "# Incident #$inc: " "## Symptom" "## Impact" "## Actions" "## Follow-ups" "## Timeline"; do
 		check_match "report #$inc has '$h'" "$(grep -c -- "^$h" "$L/report-$inc.md")" '^[1-9]'
 	done
