@@ -34,7 +34,7 @@ LIVE_FOR_MIN=${LIVE_FOR_MIN:-2s}
 now() { date +%s.%3N; }
 # ts RFC3339 -> epoch seconds with milliseconds
 ts() { [ -n "$1" ] && [ "$1" != null ] && date -d "$1" +%s.%3N; }
-# sub A B -> B - A in seconds, 1 decimal... printed with 2 decimals
+# delta A B -> B - A in seconds, with milliseconds
 delta() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
 
 free_port() {

@@ -56,6 +56,10 @@ trap on_exit EXIT
 trap 'exit 143' TERM INT
 live_watchdog $$ ${LIVE_PARENT:-}
 
+# the timings the rewrite applied, for the suite's summary
+keep_timings() { [ -s "$L/rewrite.log" ] && cp "$L/rewrite.log" "$OUT/$NAME.rewrite.log"; }
+trap 'keep_timings; on_exit' EXIT
+
 # ---- shared steps
 # detect ALERT [SEVERITY]: waits for the alert to fire in Prometheus; sets T_FIRING
 detect() {

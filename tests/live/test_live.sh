@@ -55,13 +55,11 @@ for s in $SCEN; do
 	cat "$OUT/$s.log"
 done
 
-# the timings every stack used (from one stack's rewrite log: they are all the same)
+# the timings the stacks used, as tests/live/rewrite-config.py reported its rewrites
 echo
-echo "# timings: Prometheus scrape_interval/evaluation_interval ${LIVE_INTERVAL:-1s}," \
-	"alert for: = max(${LIVE_FOR_MIN:-2s}, shipped for / ${LIVE_FOR_DIVISOR:-60})" \
-	"(HighErrorRate 2s, HighLatencyP95 5s, RedisDown 2s, MySQLDown 2s, DiskFull 2s);" \
-	"Alertmanager group_wait ${LIVE_GROUP_WAIT:-1s}, group_interval ${LIVE_GROUP_INTERVAL:-1s}, resolve_timeout 10s;" \
-	"runbookd alertmanager.poll 2s"
+echo "# timings used (shipped -> live), runbookd alertmanager.poll 30s -> 2s:"
+cat "$OUT"/*.rewrite.log 2>/dev/null | grep -E 'interval|group_wait|: for ' |
+	grep -E 'global\.|alertmanager\.yml|HighErrorRate|HighLatency|RedisDown|MySQLDown|DiskFull ' | sort -u | sed 's/^/#   /'
 printf '# %-8s %8s %8s %9s %8s %14s %10s\n' scenario detect deliver mitigate recover "fault->resolved" approval
 for s in $SCEN; do
 	if [ -s "$OUT/$s.times" ]; then
