@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034  # sourced: sets variables for its callers
 # Live stack helpers for tests/live/*.sh and scripts/drill.sh. Source it after setting
 #   RBD_BIN  the runbookd binary      RBD_SRC  the repository
 #   L        an empty directory of this stack's own

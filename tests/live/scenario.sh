@@ -43,7 +43,7 @@ on_exit() {
 		# kept for the suite to show (not when the suite itself is gone), without the
 		# MariaDB data files
 		if [ -z "${LIVE_PARENT:-}" ] || kill -0 "$LIVE_PARENT" 2>/dev/null; then
-			rm -rf "$OUT/$NAME"
+			rm -rf "${OUT:?}/$NAME"
 			cp -a "$L" "$OUT/$NAME" 2>/dev/null && rm -rf "$OUT/$NAME/mysql/data" && echo "kept $OUT/$NAME"
 		fi
 		[ "$rc" -ne 0 ] || rc=1
@@ -81,12 +81,12 @@ settle() {
 		exit 1
 	fi
 }
-# approve ACTION_ID COMMENT: as the operator, through the API; sets T_APPROVED
+# approve ACTION_ID COMMENT: as the operator, through the API
 approve() {
 	local r
 	r=$(api POST "/api/v1/actions/$1/approve" "$OPERATOR" -H 'Content-Type: application/json' \
 		-d "$(jq -cn --arg c "$2" '{comment: $c}')")
-	T_APPROVED=$(now)
+
 	check "action #$1 approved by operator" "$(echo "$r" | jq -r .action.decided_by)" operator
 }
 # mitigated ACTION_ID [APPROVAL]: the action succeeded; sets T_MITIGATED and the
