@@ -86,7 +86,6 @@ approve() {
 	local r
 	r=$(api POST "/api/v1/actions/$1/approve" "$OPERATOR" -H 'Content-Type: application/json' \
 		-d "$(jq -cn --arg c "$2" '{comment: $c}')")
-
 	check "action #$1 approved by operator" "$(echo "$r" | jq -r .action.decided_by)" operator
 }
 # mitigated ACTION_ID [APPROVAL]: the action succeeded; sets T_MITIGATED and the
