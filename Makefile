@@ -3,7 +3,7 @@
 BUILD ?= build
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all deps build run test clean bench
+.PHONY: all deps build run test clean bench drill
 
 all: build
 
@@ -19,6 +19,10 @@ run: build
 
 test: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 600
+
+# The live setup of tests/live for a person: prints the URLs and the faults; Ctrl-C stops it.
+drill: build
+	@scripts/drill.sh $(BUILD)/runbookd
 
 bench: build
 	@scripts/install-deps.sh --bench

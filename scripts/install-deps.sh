@@ -9,6 +9,9 @@ PKGS=(
   curl jq sqlite3 python3 python3-yaml procps iproute2
   prometheus-alertmanager prometheus cmark
   chromium chromium-driver python3-selenium
+  # the live suite (tests/live) and `make drill`: real exporters and services
+  redis-server redis-tools prometheus-redis-exporter prometheus-node-exporter util-linux
+  mariadb-server mariadb-client prometheus-mysqld-exporter
 )
 if [ "${1:-}" = "--bench" ]; then
   PKGS+=(wrk webhook)
@@ -29,8 +32,8 @@ fi
 echo "installing: ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
-# Debian's alertmanager/prometheus packages would start system services; the tests
-# start their own instances on ephemeral ports, so keep the packaged ones down.
+# Debian's alertmanager/prometheus/redis/mariadb/exporter packages would start system services;
+# the tests start their own instances on ephemeral ports, so keep the packaged ones down.
 if [ ! -e /usr/sbin/policy-rc.d ]; then
   printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
   $SUDO chmod +x /usr/sbin/policy-rc.d

@@ -15,8 +15,8 @@
 #     the runtime stage installs the runtime package of every library runbookd links
 #     (derived from CMakeLists.txt with pkg-config and dpkg), and the files the build
 #     stage copies are enough for CMake to configure;
-#   - docker/gen-secrets.sh, the MySQL init script, the k6 script, and the fake docker
-#     of tests/fixtures/fakebin.
+#   - docker/gen-secrets.sh, the MySQL init script, the k6 script, the app stub's build
+#     (docker/app), and the fake docker of tests/fixtures/fakebin.
 # Needs: promtool (package prometheus), amtool (prometheus-alertmanager), python3 with
 # PyYAML (python3-yaml), cmake, pkg-config, dpkg; docker-compose is used when present.
 set -uo pipefail
@@ -304,6 +304,22 @@ build = rb.get("build", {}) or {}
 check("runbookd is built from docker/Dockerfile with the repository as context",
       os.path.normpath(os.path.join(D, build.get("context", ""))) == os.path.normpath(SRC)
       and build.get("dockerfile") == "docker/Dockerfile", build)
+app = services.get("app", {})
+abuild = app.get("build", {}) or {}
+actx = os.path.normpath(os.path.join(D, abuild.get("context", "") if isinstance(abuild, dict) else str(abuild)))
+check("app is built from docker/app (the stub), APP_IMAGE still names another image",
+      actx == os.path.join(D, "app") and os.path.isfile(os.path.join(actx, abuild.get("dockerfile", "Dockerfile")))
+      and re.fullmatch(r"\$\{APP_IMAGE:-[a-z0-9][a-z0-9._-]*:local\}", str(app.get("image", ""))) is not None,
+      (abuild, app.get("image")))
+adf = open(os.path.join(actx, "Dockerfile"), encoding="utf-8").read() if os.path.isdir(actx) else ""
+copied_app = re.findall(r"^COPY\s+(\S+)\s", adf, re.M)
+check("docker/app/Dockerfile copies files that exist, runs as a non-root user, exposes 8080",
+      copied_app and all(os.path.exists(os.path.join(actx, c)) for c in copied_app)
+      and re.search(r"^USER\s+(?!root|0\b)\S+", adf, re.M) is not None and re.search(r"^EXPOSE\s+8080\b", adf, re.M),
+      copied_app)
+r = subprocess.run([sys.executable, "-c", "import ast,sys; ast.parse(open(sys.argv[1]).read())",
+                    os.path.join(D, "app", "orderstub.py")], capture_output=True, text=True)
+check("docker/app/orderstub.py parses", r.returncode == 0, r.stderr)
 check("the default stack mounts no Docker socket",
       "docker.sock" not in raw, "docker.sock appears in docker-compose.yml")
 check("runbookd runs read-only without capabilities",
