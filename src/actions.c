@@ -34,6 +34,7 @@ void rbd_rendered_clear(struct rbd_rendered *r)
 	free(r->method);
 	free(r->url);
 	free(r->body);
+	rbd_labels_clear(&r->headers);
 	rbd_labels_clear(&r->silence_matchers);
 	memset(r, 0, sizeof(*r));
 }
@@ -141,6 +142,9 @@ static int render_http(struct rbd_rendered *out, const struct rbd_action_def *a,
 	int rc;
 
 	out->method = rbd_strdup(a->method);
+	/* Names only: a header value is a secret and never part of a rendering. */
+	for (size_t i = 0; i < a->headers.n; i++)
+		rbd_labels_set(&out->headers, a->headers.v[i].name, RBD_REDACTED);
 	if (a->url_rest) {
 		rc = rbd_template_render(&rest, a->url_rest, td, RBD_ESC_URL, URL_MAX_BYTES);
 		if (rc) {
@@ -248,6 +252,12 @@ char *rbd_rendered_to_json(const struct rbd_rendered *r)
 			cJSON_AddStringToObject(o, "body", r->body);
 		else
 			cJSON_AddNullToObject(o, "body");
+		if (r->headers.n) {
+			cJSON *h = cJSON_AddObjectToObject(o, "headers");
+
+			for (size_t i = 0; h && i < r->headers.n; i++)
+				cJSON_AddStringToObject(h, r->headers.kv[i].key, RBD_REDACTED);
+		}
 		break;
 	case RBD_ACTION_SILENCE:
 		arr = cJSON_AddObjectToObject(o, "matchers");
@@ -305,7 +315,10 @@ static int from_json_http(struct rbd_rendered *out, const cJSON *o)
 {
 	const char *method = json_str(o, "method"), *url = json_str(o, "url");
 	const cJSON *body = cJSON_GetObjectItemCaseSensitive(o, "body");
+	const cJSON *headers = cJSON_GetObjectItemCaseSensitive(o, "headers"), *h;
 
+	if (headers && !cJSON_IsObject(headers))
+		return rbd_err_set(RBD_EINVAL, "rendering: headers is not an object");
 	if (!method || !url)
 		return rbd_err_set(RBD_EINVAL, "rendering: http needs method and url strings");
 	if (body && !cJSON_IsNull(body) && !cJSON_IsString(body))
@@ -314,6 +327,9 @@ static int from_json_http(struct rbd_rendered *out, const cJSON *o)
 	out->url = rbd_strdup(url);
 	if (cJSON_IsString(body))
 		out->body = rbd_strdup(body->valuestring);
+	cJSON_ArrayForEach(h, headers)
+		if (h->string)
+			rbd_labels_set(&out->headers, h->string, RBD_REDACTED);
 	return 0;
 }
 

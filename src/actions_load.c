@@ -172,19 +172,22 @@ static void run_parse(struct rbd_yfile *f, struct rbd_action_def *a, yaml_node_t
 static const char *const http_methods[] = { "GET", "POST", "PUT", "PATCH", "DELETE" };
 
 static void http_parse(struct rbd_yfile *f, struct rbd_action_def *a, yaml_node_t *n,
-		       const char *ctx, bool *used)
+		       const char *ctx, bool *used, const char *dir)
 {
 	static const struct rbd_ykey keys[] = {
-		{ "method", true }, { "url", true }, { "body", false },
+		{ "method", true }, { "url", true }, { "body", false }, { "headers", false },
 	};
 	struct rbd_buf hctx = RBD_BUF_INIT(4096);
-	yaml_node_t *v[3];
+	yaml_node_t *v[4];
 	const char *s, *sch, *end, *tpl;
 	char *base = NULL;
 
 	rbd_buf_printf(&hctx, "%s: http", ctx);
-	if (!rbd_ymap_fetch(f, n, rbd_buf_cstr(&hctx), keys, 3, v))
+	if (!rbd_ymap_fetch(f, n, rbd_buf_cstr(&hctx), keys, 4, v))
 		goto done;
+	/* Values from env or file only: never templated, so alert data cannot reach them. */
+	if (v[3])
+		rbd_yheaders_parse(&a->headers, f, v[3], rbd_buf_cstr(&hctx), dir);
 	if (v[0] && rbd_ystr(f, v[0], rbd_buf_cstr(&hctx), "method", &s)) {
 		for (size_t i = 0; i < sizeof(http_methods) / sizeof(http_methods[0]); i++)
 			if (strcmp(s, http_methods[i]) == 0)
@@ -319,7 +322,7 @@ static void action_parse(struct rbd_yfile *f, struct rbd_action_def *a, yaml_nod
 		run_parse(f, a, v[A_RUN], rbd_buf_cstr(&ctx), dir, used, dry_run);
 	} else if (v[A_HTTP]) {
 		a->kind = RBD_ACTION_HTTP;
-		http_parse(f, a, v[A_HTTP], rbd_buf_cstr(&ctx), used);
+		http_parse(f, a, v[A_HTTP], rbd_buf_cstr(&ctx), used, dir);
 	} else {
 		a->kind = RBD_ACTION_SILENCE;
 		silence_parse(f, a, v[A_SILENCE], rbd_buf_cstr(&ctx));

@@ -108,7 +108,7 @@ static int cmd_check(const struct opts *o)
 
 	if (rc)
 		return rc;
-	if (cfg->notify_url && !cfg->external_url)
+	if (cfg->n_notify && !cfg->external_url)
 		fprintf(stderr, "%s: warning: notify is configured without external_url: "
 			"links in notifications use the listen address%s\n", config_path(o),
 			rbd_config_link_base(cfg, cfg->listen_port, (char[512]){0}, 512) ? "" :
@@ -393,8 +393,10 @@ static int cmd_serve(const struct opts *o)
 	}
 	if (!rc)
 		rc = rbd_server_start(&srv, &app, &port);
-	if (!rc)
+	if (!rc) {
+		app.port = port;
 		rbd_config_link_base(cfg, port, app.base_url, sizeof(app.base_url));
+	}
 	if (rc) {
 		rbd_log_error("cannot start", "error", rbd_err_msg());
 		rbd_reconciler_stop(rec);

@@ -102,7 +102,7 @@ void rbd_config_free(struct rbd_config *cfg)
 		rbd_action_def_clear(&cfg->actions[i]);
 	free(cfg->actions);
 	free(cfg->am_url);
-	free(cfg->notify_url);
+	rbd_notify_targets_free(cfg->notify, cfg->n_notify);
 	free(cfg->external_url);
 	free(cfg);
 }
@@ -473,17 +473,6 @@ static void external_url_parse(struct loader *L, yaml_node_t *n)
 	L->cfg->external_url = url;
 }
 
-static void notify_parse(struct loader *L, yaml_node_t *node)
-{
-	static const struct rbd_ykey keys[] = { { "url", true } };
-	yaml_node_t *v[1];
-
-	if (!rbd_ymap_fetch(L->f, node, "notify", keys, 1, v))
-		return;
-	if (v[0])
-		L->cfg->notify_url = url_parse(L, v[0], "notify");
-}
-
 /* ui: {refresh, session_idle, session_max} for the browser console. */
 static void ui_parse(struct loader *L, yaml_node_t *node)
 {
@@ -580,7 +569,7 @@ static void top_parse(struct loader *L, yaml_node_t *root)
 	if (v[K_ALERTMANAGER])
 		alertmanager_parse(L, v[K_ALERTMANAGER]);
 	if (v[K_NOTIFY])
-		notify_parse(L, v[K_NOTIFY]);
+		rbd_notify_parse(cfg, f, v[K_NOTIFY], L->dir);
 	if (v[K_EXTERNAL_URL])
 		external_url_parse(L, v[K_EXTERNAL_URL]);
 	if (v[K_UI])

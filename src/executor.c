@@ -211,32 +211,81 @@ static void run_process(struct outcome *o, const struct rbd_rendered *r, const s
 	rbd_exec_result_clear(&res);
 }
 
-static void run_http(struct outcome *o, const struct rbd_rendered *r, const struct rbd_config *cfg)
+/* A receiver that echoes a request back must not get a secret into the stored output. */
+static char *scrub_secrets(char *text, const struct rbd_headers *hd)
 {
+	for (size_t i = 0; text && i < hd->n; i++) {
+		const char *v = hd->v[i].value;
+		size_t vl = strlen(v);
+		struct rbd_buf b;
+		char *p, *from;
+
+		if (vl < 4 || !strstr(text, v))
+			continue;
+		rbd_buf_init(&b, strlen(text) * 2 + 64);
+		for (from = text; (p = strstr(from, v)); from = p + vl) {
+			rbd_buf_append(&b, from, (size_t)(p - from));
+			rbd_buf_puts(&b, RBD_REDACTED);
+		}
+		rbd_buf_puts(&b, from);
+		free(text);
+		text = rbd_buf_steal(&b);
+	}
+	return text;
+}
+
+/*
+ * The secret headers the rendering names, with their values from the live config's
+ * action of rule (borrowed). A header the config no longer has is left out: the
+ * receiver then refuses, and the action fails visibly.
+ */
+static void http_headers(struct rbd_headers *out, const struct rbd_rendered *r,
+			 const struct rbd_config *cfg, const char *rule)
+{
+	const struct rbd_rule *ru = rbd_config_rule(cfg, rule);
+	const struct rbd_headers *have = ru && ru->action ? &ru->action->headers : NULL;
+
+	out->n = 0;
+	out->v = r->headers.n ? rbd_calloc(r->headers.n, sizeof(*out->v)) : NULL;
+	for (size_t i = 0; have && i < r->headers.n; i++)
+		for (size_t j = 0; j < have->n; j++)
+			if (strcmp(have->v[j].name, r->headers.kv[i].key) == 0)
+				out->v[out->n++] = have->v[j];
+}
+
+static void run_http(struct outcome *o, const struct rbd_rendered *r, const struct rbd_config *cfg,
+		     const char *rule)
+{
+	struct rbd_headers hd;
 	struct rbd_http_request req = {
-		.method = r->method, .url = r->url, .body = r->body,
+		.method = r->method, .url = r->url, .body = r->body, .headers = &hd,
 		.timeout_ms = r->timeout_ms > 0 ? r->timeout_ms : 10000,
 		.response_cap = cfg->limits.action_output_bytes,
 	};
 	struct rbd_http_response resp = { 0 };
 	int64_t t0 = rbd_mono_ms();
 	char res[64];
-	int rc = rbd_httpc_do(&resp, &req);
+	int rc;
+
+	http_headers(&hd, r, cfg, rule);
+	rc = rbd_httpc_do(&resp, &req);
 
 	o->duration_ms = rbd_mono_ms() - t0;
 	if (rc) {
 		o->state = rc == RBD_ETIMEOUT ? RBD_STATE_TIMED_OUT : RBD_STATE_FAILED;
 		snprintf(o->reason, sizeof(o->reason), "%s", rbd_err_msg());
 		rbd_http_response_clear(&resp);
+		free(hd.v);
 		return;
 	}
 	snprintf(res, sizeof(res), "HTTP %ld", resp.status);
 	o->result = rbd_strdup(res);
-	o->output = rbd_utf8_printable(resp.body ? resp.body : "", resp.body_len);
+	o->output = scrub_secrets(rbd_utf8_printable(resp.body ? resp.body : "", resp.body_len), &hd);
 	o->state = (resp.status >= 200 && resp.status < 300) ? RBD_STATE_SUCCEEDED : RBD_STATE_FAILED;
 	if (o->state == RBD_STATE_FAILED)
 		snprintf(o->reason, sizeof(o->reason), "HTTP status %ld", resp.status);
 	rbd_http_response_clear(&resp);
+	free(hd.v);      /* the values are borrowed from cfg */
 }
 
 static void run_silence(struct outcome *o, const struct rbd_rendered *r,
@@ -344,7 +393,7 @@ static void execute(struct rbd_executor *ex, struct claim *c)
 	} else if (c->r.kind == RBD_ACTION_RUN) {
 		run_process(&o, &c->r, cfg);
 	} else if (c->r.kind == RBD_ACTION_HTTP) {
-		run_http(&o, &c->r, cfg);
+		run_http(&o, &c->r, cfg, c->rule);
 	} else {
 		run_silence(&o, &c->r, cfg, c);
 	}
@@ -353,9 +402,14 @@ static void execute(struct rbd_executor *ex, struct claim *c)
 		rbd_log_error("could not record an action's result", "action_id", id,
 			      "state", rbd_action_state_name(o.state), "error", rbd_err_msg());
 	rbd_log_info("action finished", "action_id", id, "state", rbd_action_state_name(o.state));
-	if (!rc)
+	if (!rc) {
 		rbd_notify_action(ex->app, c->id,
 				  rbd_event_kind_name(rbd_action_state_info(o.state)->event));
+		if (f.tripped) {
+			rbd_log_warn("circuit breaker tripped", "rule", c->rule, "action_id", id);
+			rbd_notify_rule_tripped(ex->app, c->rule, c->id);
+		}
+	}
 	snprintf(labels, sizeof(labels), "state=\"%s\"", rbd_action_state_name(o.state));
 	rbd_metrics_add(ex->app->metrics, "runbookd_actions_finished_total", labels, 1);
 	rbd_metrics_observe(ex->app->metrics, "runbookd_action_duration_seconds", NULL,

@@ -305,6 +305,22 @@ static int set_headers(struct curl_slist **out, const struct rbd_http_request *r
 		if (rc)
 			goto done;
 		rc = add_header(out, rbd_buf_cstr(&line));
+		if (rc)
+			goto done;
+	}
+	for (size_t i = 0; req->headers && i < req->headers->n; i++) {
+		const struct rbd_header *hd = &req->headers->v[i];
+
+		if (!*hd->value || !header_value_ok(hd->value) || strpbrk(hd->name, ":\r\n ")) {
+			rc = rbd_err_set(RBD_EINVAL, "header %s: bad name or value", hd->name);
+			goto done;
+		}
+		rbd_buf_reset(&line);
+		rc = rbd_buf_printf(&line, "%s: %s", hd->name, hd->value);
+		if (!rc)
+			rc = add_header(out, rbd_buf_cstr(&line));
+		if (rc)
+			goto done;
 	}
 done:
 	if (line.data)

@@ -326,6 +326,8 @@ static int resolve_incident(struct rbd_tx *tx, struct job *j, int64_t id)
 		rc = rbd_tx_incident_resolve(tx, id, j->now);
 	if (!rc)
 		rc = rbd_timeline_add(tx, id, RBD_EVENT_INCIDENT_RESOLVED, "alertmanager", 0, NULL);
+	if (!rc)
+		rbd_ingest_result_add_resolved(j->res, id);
 	return rc;
 }
 
@@ -408,9 +410,16 @@ int rbd_ingest(struct rbd_ingest_result *out, struct rbd_app *app,
 	return rc;
 }
 
+void rbd_ingest_result_add_resolved(struct rbd_ingest_result *r, int64_t incident_id)
+{
+	r->resolved_ids = rbd_realloc(r->resolved_ids, (r->n_resolved + 1) * sizeof(int64_t));
+	r->resolved_ids[r->n_resolved++] = incident_id;
+}
+
 void rbd_ingest_result_clear(struct rbd_ingest_result *r)
 {
 	free(r->incident_ids);
 	free(r->pending_ids);
+	free(r->resolved_ids);
 	memset(r, 0, sizeof(*r));
 }

@@ -32,6 +32,11 @@ static const struct family {
 	{ "runbookd_rules_loaded", GAUGE, "Rules loaded." },
 	{ "runbookd_paused", GAUGE, "1 while the kill switch is on." },
 	{ "runbookd_config_reloads_total", COUNTER, "Config reloads by result." },
+	{ "runbookd_notify_attempts_total", COUNTER, "Posts to notify targets, retries included." },
+	{ "runbookd_notify_retries_total", COUNTER, "Posts to notify targets that were retries." },
+	{ "runbookd_notify_sent_total", COUNTER, "Notifications a target accepted (2xx)." },
+	{ "runbookd_notify_failures_total", COUNTER, "Notifications given up after the last attempt." },
+	{ "runbookd_notify_dropped_total", COUNTER, "Notifications dropped: the queue was full." },
 };
 
 static const double buckets[] = {

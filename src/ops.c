@@ -6,6 +6,7 @@
 #include "runbookd/ops.h"
 #include "runbookd/err.h"
 #include "runbookd/log.h"
+#include "runbookd/notify.h"
 #include "runbookd/timeline.h"
 #include "runbookd/timeutil.h"
 
@@ -14,7 +15,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int expire_due(struct rbd_tx *tx, int64_t now)
+struct expired {
+	int64_t *ids;          /* the actions this job expired (to notify after COMMIT) */
+	size_t n;
+};
+
+static int expire_due(struct rbd_tx *tx, int64_t now, struct expired *out)
 {
 	int64_t *ids = NULL;
 	size_t n = 0;
@@ -32,18 +38,36 @@ static int expire_due(struct rbd_tx *tx, int64_t now)
 		else
 			cJSON_Delete(d);
 	}
-	free(ids);
+	if (out && !rc) {
+		/* A job can run again after a rollback: only the last run's list counts. */
+		free(out->ids);
+		out->ids = ids;
+		out->n = n;
+	} else {
+		free(ids);
+	}
 	return rc;
 }
 
 static int expire_job(struct rbd_tx *tx, void *arg)
 {
-	return expire_due(tx, rbd_now_ms());
+	return expire_due(tx, rbd_now_ms(), arg);
 }
 
 int rbd_ops_expire(struct rbd_app *app)
 {
-	return rbd_store_write(app->store, expire_job, NULL);
+	struct expired ex = { NULL, 0 };
+	int rc = rbd_store_write(app->store, expire_job, &ex);
+
+	for (size_t i = 0; !rc && i < ex.n; i++) {
+		char id[24];
+
+		snprintf(id, sizeof(id), "%lld", (long long)ex.ids[i]);
+		rbd_log_warn("approval expired", "action_id", id);
+		rbd_notify_action(app, ex.ids[i], rbd_event_kind_name(RBD_EVENT_ACTION_EXPIRED));
+	}
+	free(ex.ids);
+	return rc;
 }
 
 struct decide {
@@ -53,6 +77,7 @@ struct decide {
 	const char *comment;
 	int conflict;          /* set when the answer is 409 after committing the expiry */
 	char msg[160];
+	enum rbd_event_kind kind;  /* the event recorded, notified after COMMIT */
 };
 
 static int decide_job(struct rbd_tx *tx, void *arg)
@@ -64,7 +89,7 @@ static int decide_job(struct rbd_tx *tx, void *arg)
 	int approvals = 0, rc;
 	cJSON *det;
 
-	rc = expire_due(tx, now);
+	rc = expire_due(tx, now, NULL);
 	if (!rc)
 		rc = rbd_tx_action_get(tx, &a, d->id);
 	if (rc)
@@ -109,6 +134,7 @@ static int decide_job(struct rbd_tx *tx, void *arg)
 		kind = RBD_EVENT_ACTION_APPROVED;
 	}
 	/* rbd_timeline_add consumes det; on an error path it is freed here instead. */
+	d->kind = kind;
 	if (!rc && kind != RBD_EVENT_KIND_COUNT)
 		rc = rbd_timeline_add(tx, a.incident_id, kind, d->who, d->id, det);
 	else
@@ -120,13 +146,16 @@ static int decide_job(struct rbd_tx *tx, void *arg)
 int rbd_ops_decide(struct rbd_app *app, int64_t id, const char *who, bool approve,
 		   const char *comment)
 {
-	struct decide d = { .id = id, .who = who, .approve = approve, .comment = comment };
+	struct decide d = { .id = id, .who = who, .approve = approve, .comment = comment,
+			    .kind = RBD_EVENT_KIND_COUNT };
 	int rc = rbd_store_write(app->store, decide_job, &d);
 
 	if (rc)
 		return rc;
 	if (d.conflict)
 		return rbd_err_set(RBD_ECONFLICT, "%s", d.msg);
+	if (d.kind != RBD_EVENT_KIND_COUNT)
+		rbd_notify_action(app, id, rbd_event_kind_name(d.kind));
 	return 0;
 }
 

@@ -9,6 +9,7 @@
 #include "runbookd/httpc.h"
 #include "runbookd/ingest.h"
 #include "runbookd/log.h"
+#include "runbookd/notify.h"
 #include "runbookd/threads.h"
 #include "runbookd/timeline.h"
 #include "runbookd/timeutil.h"
@@ -91,9 +92,12 @@ static int resolve_one(struct rbd_tx *tx, struct resolve *r, const struct rbd_al
 		rc = rbd_tx_incident_all_resolved(tx, &all, g->incident_id);
 	if (!rc && all) {
 		rc = rbd_tx_incident_resolve(tx, g->incident_id, r->now);
-		if (!rc && rbd_tx_changes(tx) > 0)
+		if (!rc && rbd_tx_changes(tx) > 0) {
 			rc = rbd_timeline_add(tx, g->incident_id, RBD_EVENT_INCIDENT_RESOLVED,
 					      "runbookd", 0, NULL);
+			if (!rc)
+				rbd_ingest_result_add_resolved(&r->res, g->incident_id);
+		}
 	}
 	return rc;
 }
@@ -117,6 +121,8 @@ static int resolve_gone(struct rbd_app *app, struct rbd_runtime *rt,
 
 	if (out_resolved)
 		*out_resolved = rc ? 0 : r.resolved;
+	for (size_t i = 0; !rc && i < r.res.n_resolved; i++)
+		rbd_notify_incident_resolved(app, r.res.resolved_ids[i]);
 	rbd_ingest_result_clear(&r.res);
 	return rc;
 }

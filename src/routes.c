@@ -273,6 +273,8 @@ static void h_alerts(struct rbd_app *app, struct rbd_request *req, struct rbd_re
 	for (int i = 0; i < res.pending_approval; i++)
 		rbd_notify_action(app, res.pending_ids[i],
 				  rbd_event_kind_name(RBD_EVENT_ACTION_PENDING_APPROVAL));
+	for (size_t i = 0; i < res.n_resolved; i++)
+		rbd_notify_incident_resolved(app, res.resolved_ids[i]);
 	rbd_ingest_result_clear(&res);
 	rbd_notification_free(n);
 }

@@ -67,6 +67,7 @@ void rbd_action_def_clear(struct rbd_action_def *a)
 	free(a->url_base);
 	rbd_template_free(a->url_rest);
 	rbd_template_free(a->body);
+	rbd_headers_clear(&a->headers);
 	for (size_t i = 0; i < a->n_silence_labels; i++)
 		free(a->silence_labels[i]);
 	free(a->silence_labels);

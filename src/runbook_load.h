@@ -27,6 +27,18 @@ void rbd_actions_load(struct rbd_config *cfg, struct rbd_yfile *cf, yaml_node_t 
 void rbd_rules_load(struct rbd_config *cfg, struct rbd_yfile *cf, yaml_node_t *rules,
 		    const char *dir);
 
+/*
+ * `headers: {NAME: {env: VAR} | {file: PATH}}` (secrets.c) into out: each value read
+ * from the environment or the file (resolved against dir), never from the config
+ * text. Reports bad names, reserved names (Host, Content-Length, ...), unset
+ * variables, unreadable or empty files and control characters, never a value.
+ */
+void rbd_yheaders_parse(struct rbd_headers *out, struct rbd_yfile *f, yaml_node_t *map,
+			const char *ctx, const char *dir);
+/* `notify:` (notify_config.c): one target mapping or a list of them into cfg->notify. */
+void rbd_notify_parse(struct rbd_config *cfg, struct rbd_yfile *f, yaml_node_t *node,
+		      const char *dir);
+
 /* Action and rule names appear in URLs and in the database: 1-128 of A-Z a-z 0-9 _ - . */
 bool rbd_load_name_ok(const char *s);
 /* Param and label names are identifiers: 1-128 of A-Z a-z 0-9 _, not starting with a digit. */

@@ -20,6 +20,8 @@ struct rbd_rendered {
 	char *method;                 /* http */
 	char *url;
 	char *body;                   /* may be NULL */
+	struct rbd_labelset headers;  /* http: header names, each value "<redacted>": the
+	                               * secret values come from the config when it runs */
 	struct rbd_labelset silence_matchers;  /* silence: label -> the alert's value */
 	int64_t silence_duration_ms;
 	int64_t timeout_ms;

@@ -35,6 +35,7 @@ struct rbd_app {
 	struct rbd_executor *exec;
 	struct rbd_notifier *notifier; /* NULL until started */
 	char base_url[128];            /* http://host:port this instance serves on */
+	int port;                      /* the bound port (links without external_url) */
 	atomic_bool paused;
 	atomic_bool stopping;
 	int64_t started_ms;

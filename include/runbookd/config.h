@@ -14,6 +14,7 @@
 
 #include "runbookd/diag.h"
 #include "runbookd/runbook.h"
+#include "runbookd/secrets.h"
 
 enum rbd_mode { RBD_MODE_DRY_RUN, RBD_MODE_ENFORCE };
 
@@ -44,6 +45,41 @@ struct rbd_limits {
 	int64_t kill_grace_ms;        /* SIGTERM -> SIGKILL, default 5s */
 };
 
+enum rbd_notify_format { RBD_NOTIFY_JSON, RBD_NOTIFY_SLACK };
+
+/* What a notification target is sent: one bit per event (names in notify_config.c). */
+enum rbd_notify_event {
+	RBD_NEV_PENDING_APPROVAL = 1u << 0,
+	RBD_NEV_APPROVED = 1u << 1,
+	RBD_NEV_REJECTED = 1u << 2,
+	RBD_NEV_EXPIRED = 1u << 3,
+	RBD_NEV_SUCCEEDED = 1u << 4,
+	RBD_NEV_FAILED = 1u << 5,
+	RBD_NEV_TIMED_OUT = 1u << 6,
+	RBD_NEV_CANCELLED = 1u << 7,
+	RBD_NEV_INTERRUPTED = 1u << 8,
+	RBD_NEV_SKIPPED = 1u << 9,
+	RBD_NEV_DRY_RUN = 1u << 10,
+	RBD_NEV_BREAKER_TRIPPED = 1u << 11,
+	RBD_NEV_INCIDENT_RESOLVED = 1u << 12,
+};
+/* pending_approval, failed, timed_out, breaker_tripped, expired, incident_resolved */
+#define RBD_NEV_DEFAULT (RBD_NEV_PENDING_APPROVAL | RBD_NEV_FAILED | RBD_NEV_TIMED_OUT | \
+			 RBD_NEV_BREAKER_TRIPPED | RBD_NEV_EXPIRED | RBD_NEV_INCIDENT_RESOLVED)
+
+struct rbd_notify_target {
+	char *url;
+	enum rbd_notify_format format;  /* default json */
+	struct rbd_headers headers;     /* from env or file; never logged */
+	unsigned events;                /* RBD_NEV_* bits; default RBD_NEV_DEFAULT */
+};
+
+/* The event bit of a name ("pending_approval", "breaker_tripped", ...; an action
+ * state name or "action.STATE" too); 0 when unknown. */
+unsigned rbd_notify_event_bit(const char *name);
+/* Frees n targets and their (wiped) header values. */
+void rbd_notify_targets_free(struct rbd_notify_target *t, size_t n);
+
 struct rbd_config {
 	char *path;                   /* the config file as given */
 	char *listen_host;            /* "127.0.0.1", "localhost", "::1" (no brackets) */
@@ -62,7 +98,8 @@ struct rbd_config {
 	size_t n_rules;
 	char *am_url;                 /* NULL when no alertmanager section; no trailing '/' */
 	int64_t am_poll_ms;
-	char *notify_url;             /* NULL when no notify section */
+	struct rbd_notify_target *notify; /* `notify:` targets (a single `url:` mapping is one) */
+	size_t n_notify;
 	char *external_url;           /* where people reach runbookd, no trailing '/';
 	                               * NULL when not configured */
 	struct {

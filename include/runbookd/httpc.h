@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "runbookd/labels.h"
+#include "runbookd/secrets.h"
 
 /* Once per process before threads start. */
 int rbd_httpc_global_init(void);
@@ -23,6 +24,7 @@ struct rbd_http_request {
 	const char *body;             /* may be NULL */
 	const char *content_type;     /* default application/json when body set */
 	const char *bearer;           /* Authorization: Bearer ..., may be NULL */
+	const struct rbd_headers *headers; /* extra headers (secret values), may be NULL */
 	int64_t timeout_ms;           /* total; connect is min(timeout, 5s) */
 	size_t response_cap;          /* bytes of body kept (default 65536) */
 };

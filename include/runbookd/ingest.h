@@ -21,12 +21,16 @@ struct rbd_ingest_result {
 	int planned;                   /* action records created */
 	int pending_approval;          /* of which wait for operators */
 	int64_t *pending_ids;          /* their action ids; owned */
+	int64_t *resolved_ids;         /* incidents this notification resolved; owned */
+	size_t n_resolved;
 };
 
 /* 0 once committed; RBD_EUNAVAIL when it could not be stored (answer 503). */
 int rbd_ingest(struct rbd_ingest_result *out, struct rbd_app *app,
 	       const struct rbd_notification *n);
 void rbd_ingest_result_clear(struct rbd_ingest_result *r);
+/* Records that the job resolved incident_id (notified after the COMMIT). */
+void rbd_ingest_result_add_resolved(struct rbd_ingest_result *r, int64_t incident_id);
 
 /* ---- inside a write job (ingest's and reconcile's) ---- */
 

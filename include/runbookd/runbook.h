@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "runbookd/secrets.h"
 #include "runbookd/template.h"
 
 struct rbd_config;
@@ -32,6 +33,7 @@ struct rbd_action_def {
 	char *url_base;               /* fixed "scheme://host:port" */
 	struct rbd_template *url_rest; /* path and query, templated, URL-escaped */
 	struct rbd_template *body;    /* JSON-escaped values; may be NULL */
+	struct rbd_headers headers;   /* from env or file; never templated, never shown */
 	/* silence */
 	char **silence_labels;
 	size_t n_silence_labels;

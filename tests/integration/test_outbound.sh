@@ -66,8 +66,9 @@ actions:
 alertmanager:
   url: $AM
   poll: 1s
-notify:
+notify:                       # the single-mapping form, with the events it wants
   url: $ECHO/hook/notify
+  events: [pending_approval, succeeded]
 YAML
 start_rbd || exit 1
 

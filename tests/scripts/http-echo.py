@@ -16,6 +16,7 @@ Paths (any method):
   /count            200 {"connections": N}: TCP connections accepted so far,
                     this one included (shows whether a client connected at all)
   /hook...          recorded (method, path, headers, body) and 200 {}
+                    (/hook/fail...: recorded, then 503: a receiver that is down)
   /hooks            200 JSON list of the recorded /hook requests
 """
 import json
@@ -112,7 +113,10 @@ class Handler(BaseHTTPRequestHandler):
                     "headers": {k.lower(): v for k, v in self.headers.items()},
                     "body": body.decode("utf-8", "replace"),
                 })
-            self.reply(200, "{}")
+            if path.startswith("/hook/fail"):
+                self.reply(503, "down", "text/plain")
+            else:
+                self.reply(200, "{}")
         else:
             self.reply(404, "not found", "text/plain")
 

@@ -157,7 +157,10 @@ static bool text_error(const char *text, int line, const char *msg)
 	for (const char *m = msg; *m; m++) {
 		size_t n = strlen(want);
 
-		if (strncmp(m, "<tmp>", 5) == 0) {
+		if (strncmp(m, "<tmpdir>", 8) == 0) {
+			snprintf(want + n, sizeof(want) - n, "%s", tmpdir);
+			m += 7;
+		} else if (strncmp(m, "<tmp>", 5) == 0) {
 			snprintf(want + n, sizeof(want) - n, "%s/runbookd.yaml", tmpdir);
 			m += 4;
 		} else if (n + 1 < sizeof(want)) {
@@ -276,7 +279,9 @@ static void test_config__valid_full(void)
 
 	CHECK_STR(cfg->am_url, "http://127.0.0.1:9093");
 	CHECK_INT(cfg->am_poll_ms, 30000);
-	CHECK_STR(cfg->notify_url, "http://127.0.0.1:9096/hooks/oncall");
+	CHECK(cfg->n_notify == 1);
+	CHECK_STR(cfg->notify[0].url, "http://127.0.0.1:9096/hooks/oncall");
+	CHECK(cfg->notify[0].format == RBD_NOTIFY_JSON && cfg->notify[0].events == RBD_NEV_DEFAULT);
 
 	/* rules/10-latency.yaml then rules/20-errors.yml; .hidden.yaml and README.md skipped */
 	REQUIRE(cfg->n_rules == 4);
@@ -370,7 +375,7 @@ static void test_config__defaults(void)
 	CHECK_INT(cfg->limits.connection_timeout_s, 10);
 	CHECK_INT(cfg->limits.kill_grace_ms, 5000);
 	CHECK(cfg->am_url == NULL);
-	CHECK(cfg->notify_url == NULL);
+	CHECK(cfg->n_notify == 0);
 	rbd_config_free(cfg);
 	rbd_diag_clear(&d);
 
@@ -854,6 +859,53 @@ static void test_config__action_errors(void)
 	CHECK(text_error("notify: {}\n", 1, "notify: missing required key \"url\""));
 }
 
+/* notify: a list of targets; header values from env; every mistake named with its line. */
+static void test_config__notify_targets(void)
+{
+	struct rbd_config *cfg = NULL;
+	struct rbd_diag d = { 0 };
+
+	setenv("RBD_TEST_HOOK_KEY", "s3cret-value", 1);
+	CHECK_INT(load_text(&cfg, &d,
+			    "notify:\n"
+			    "  - url: http://127.0.0.1:9096/slack\n"
+			    "    format: slack\n"
+			    "    headers: { X-Key: { env: RBD_TEST_HOOK_KEY } }\n"
+			    "    events: [pending_approval, breaker_tripped]\n"
+			    "  - url: http://127.0.0.1:9096/json\n"), 0);
+	if (cfg) {
+		CHECK(cfg->n_notify == 2);
+		CHECK(cfg->notify[0].format == RBD_NOTIFY_SLACK);
+		CHECK(cfg->notify[0].events == (RBD_NEV_PENDING_APPROVAL | RBD_NEV_BREAKER_TRIPPED));
+		CHECK(cfg->notify[0].headers.n == 1);
+		CHECK_STR(cfg->notify[0].headers.v[0].name, "X-Key");
+		CHECK_STR(cfg->notify[0].headers.v[0].value, "s3cret-value");
+		CHECK(cfg->notify[1].format == RBD_NOTIFY_JSON);
+		CHECK(cfg->notify[1].events == RBD_NEV_DEFAULT);
+	}
+	rbd_config_free(cfg);
+	rbd_diag_clear(&d);
+	CHECK(text_error("notify:\n  - url: http://h/x\n    format: teams\n", 3,
+			 "notify[0]: format: unknown format \"teams\" (expected json or slack)"));
+	CHECK(text_error("notify:\n  - url: http://h/x\n    events: [everything]\n", 3,
+			 "notify[0]: events: unknown event \"everything\" (expected one of "
+			 "pending_approval, approved, rejected, expired, succeeded, failed, timed_out, "
+			 "cancelled, interrupted, skipped, dry_run, breaker_tripped, incident_resolved)"));
+	CHECK(text_error("notify:\n  - url: http://h/x\n    headers: { X-Key: abc }\n", 3,
+			 "notify[0]: headers.X-Key: expected {env: VAR} or {file: PATH} (a header "
+			 "value is never written in the config)"));
+	CHECK(text_error("notify:\n  - url: http://h/x\n    headers: { Host: { env: HOME } }\n", 3,
+			 "notify[0]: headers: Host is set by runbookd itself"));
+	CHECK(text_error("notify:\n  - url: http://h/x\n    headers: { X-K: { env: RBD_NOPE_UNSET } }\n",
+			 3, "notify[0]: headers.X-K: environment variable RBD_NOPE_UNSET is unset or empty"));
+	CHECK(text_error("notify:\n  - url: http://h/x\n    headers: { X-K: { file: nope.key } }\n", 3,
+			 "notify[0]: headers.X-K: file <tmpdir>/nope.key cannot open: No such file or directory"));
+	setenv("RBD_TEST_HOOK_BAD", "a\r\nX-Evil: 1", 1);
+	CHECK(text_error("actions:\n  a:\n    http:\n      method: POST\n      url: http://h/x\n"
+			 "      headers: { Authorization: { env: RBD_TEST_HOOK_BAD } }\n", 6,
+			 "action a: http: headers.Authorization: the value contains control characters"));
+}
+
 static const char rules_head[] =
 	"actions:\n"                                            /* 1 */
 	"  restart:\n"                                          /* 2 */
@@ -1055,6 +1107,7 @@ static const struct rbd_test_case cases[] = {
 	RBD_TEST(test_config__token_value_never_in_diagnostics),
 	RBD_TEST(test_config__token_file),
 	RBD_TEST(test_config__action_errors),
+	RBD_TEST(test_config__notify_targets),
 	RBD_TEST(test_config__rule_errors),
 	RBD_TEST(test_config__yaml_problems),
 	RBD_TEST(test_config__aliases),
