@@ -171,7 +171,7 @@ static int cmd_export(const struct opts *o)
 		rbd_config_free(cfg);
 		return RBD_EXIT_RUNTIME;
 	}
-	rc = rbd_export_incident(&out, s, id, fmt, o->lang);
+	rc = rbd_export_incident(&out, s, id, fmt, o->lang, cfg);
 	if (!rc)
 		fwrite(out.data ? out.data : "", 1, out.len, stdout);
 	else

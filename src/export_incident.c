@@ -5,6 +5,7 @@
  * pure; this is the one place that feeds it from the store.
  */
 #include "runbookd/export.h"
+#include "runbookd/config.h"
 #include "runbookd/store.h"
 
 #include <stdlib.h>
@@ -20,8 +21,9 @@ static int iter_rewind(void *ctx)
 }
 
 int rbd_export_incident(struct rbd_buf *out, struct rbd_store *store, long long id, int fmt,
-			const char *lang)
+			const char *lang, const struct rbd_config *cfg)
 {
+	char base[512] = "";
 	struct rbd_incident inc;
 	struct rbd_alert_rec *alerts = NULL;
 	struct rbd_action_rec *actions = NULL;
@@ -45,7 +47,10 @@ int rbd_export_incident(struct rbd_buf *out, struct rbd_store *store, long long 
 	if (!rc)
 		rc = rbd_store_events_open(store, &it, &inc);
 	if (!rc) {
-		src = (struct rbd_export_src){ &inc, alerts, na, actions, nx, iter_next, iter_rewind, it };
+		if (cfg && (cfg->external_url || cfg->listen_port > 0))
+			rbd_config_link_base(cfg, cfg->listen_port, base, sizeof(base));
+		src = (struct rbd_export_src){ &inc, alerts, na, actions, nx, iter_next, iter_rewind, it,
+					       base, cfg ? cfg->limits.approval_ttl_ms : 0 };
 		rc = rbd_export_render(out, fmt, lang, &src);
 	}
 	rbd_store_events_close(it);

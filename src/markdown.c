@@ -8,6 +8,7 @@
 #include "runbookd/utf8.h"
 
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char ELLIPSIS[] = "\xe2\x80\xa6";    /* U+2026 */
@@ -237,4 +238,65 @@ void rbd_md_code_block(struct out *o, const char *indent, const char *s, size_t 
 	put_repeat(o, '`', fence);
 	put(o, "\n");
 	rbd_buf_free(&b);
+}
+
+/*
+ * Text that keeps its line breaks, as typed: each line is inline text (rbd_md_text, a
+ * line-start marker escaped so that no line opens a block), lines joined by a hard
+ * break and indent (the list item's content column). Leading blanks are dropped (they
+ * would make an indented code block) and so are empty lines. At most max bytes.
+ */
+void rbd_md_lines(struct out *o, const char *indent, const char *s, size_t max)
+{
+	struct rbd_buf b = RBD_BUF_INIT(max + 16);
+	const char *c;
+	bool first = true;
+
+	rbd_md_clean(&b, s, max, true);
+	c = b.data ? b.data : "";
+	while (*c) {
+		const char *nl = strchr(c, '\n');
+		size_t len = nl ? (size_t)(nl - c) : strlen(c);
+		char *line;
+
+		while (len && (*c == ' ' || *c == '\t')) {
+			c++;
+			len--;
+		}
+		while (len && (c[len - 1] == ' ' || c[len - 1] == '\t'))
+			len--;
+		if (len) {
+			if (!first) {
+				put(o, "  \n");
+				put(o, indent);
+			}
+			first = false;
+			line = rbd_strndup(c, len);
+			/* "===" under a line would make it a heading (setext) */
+			if (line[0] == '=')
+				put(o, "\\");
+			rbd_md_text(o, line, len + 8, RBD_MD_LINE_START);
+			free(line);
+		}
+		c = nl ? nl + 1 : c + len;
+	}
+	rbd_buf_free(&b);
+}
+
+/* An http(s) URL as an autolink when it has only characters that cannot end one or
+ * break the line; otherwise as a code span (shown, not linked). At most max_code bytes. */
+void rbd_md_url(struct out *o, const char *url, size_t max_code)
+{
+	static const char ok[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				 "0123456789-._~:/?#[]@!$&'()*+,;=%";
+	size_t n = url ? strlen(url) : 0;
+
+	if (n && n <= max_code && strspn(url, ok) == n &&
+	    (strncmp(url, "http://", 7) == 0 || strncmp(url, "https://", 8) == 0)) {
+		put(o, "<");
+		put(o, url);
+		put(o, ">");
+	} else {
+		rbd_md_code(o, url ? url : "", max_code);
+	}
 }

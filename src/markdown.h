@@ -36,5 +36,11 @@ void rbd_md_clean(struct rbd_buf *b, const char *s, size_t max, bool keep_lines)
 void rbd_md_code(struct out *o, const char *s, size_t max);
 /* A fenced code block, each line prefixed by indent (to sit inside a list item). */
 void rbd_md_code_block(struct out *o, const char *indent, const char *s, size_t max);
+/* Text that keeps its line breaks (a multi-line note): each line inline text that
+ * opens no block, lines joined by a hard break and indent (the list item's content
+ * column); leading blanks and empty lines dropped. At most max bytes. */
+void rbd_md_lines(struct out *o, const char *indent, const char *s, size_t max);
+/* An http(s) URL as an autolink when every character is safe in one, else a code span. */
+void rbd_md_url(struct out *o, const char *url, size_t max_code);
 
 #endif

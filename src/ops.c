@@ -163,6 +163,7 @@ struct note {
 	int64_t incident_id;
 	const char *who;
 	const char *text;
+	const char *section;   /* NULL: a plain note */
 };
 
 static int note_job(struct rbd_tx *tx, void *arg)
@@ -178,19 +179,34 @@ static int note_job(struct rbd_tx *tx, void *arg)
 		return rbd_err_set(RBD_ENOTFOUND, "no incident %lld", (long long)n->incident_id);
 	d = cJSON_CreateObject();
 	cJSON_AddStringToObject(d, "text", n->text);
+	if (n->section)
+		cJSON_AddStringToObject(d, "section", n->section);
 	return rbd_timeline_add(tx, n->incident_id, RBD_EVENT_NOTE_ADDED, n->who, 0, d);
+}
+
+int rbd_ops_note_in(struct rbd_app *app, int64_t incident_id, const char *who, const char *text,
+		    const char *section)
+{
+	static const char *const sections[] = { "impact", "action", "next" };
+	struct note n = { incident_id, who, text, NULL };
+
+	for (size_t i = 0; section && i < sizeof(sections) / sizeof(sections[0]); i++)
+		if (strcmp(section, sections[i]) == 0)
+			n.section = sections[i];
+	if (section && !n.section)
+		return rbd_err_set(RBD_EINVAL, "section must be impact, action or next");
+	return rbd_store_write(app->store, note_job, &n);
 }
 
 int rbd_ops_note(struct rbd_app *app, int64_t incident_id, const char *who, const char *text)
 {
-	struct note n = { incident_id, who, text };
-
-	return rbd_store_write(app->store, note_job, &n);
+	return rbd_ops_note_in(app, incident_id, who, text, NULL);
 }
 
 struct pause {
 	const char *who;
 	bool paused;
+	const char *comment;
 };
 
 static int pause_job(struct rbd_tx *tx, void *arg)
@@ -200,6 +216,8 @@ static int pause_job(struct rbd_tx *tx, void *arg)
 	int rc = rbd_tx_setting_set(tx, "paused", p->paused ? "1" : "0");
 
 	cJSON_AddBoolToObject(d, "paused", p->paused);
+	if (p->comment)
+		cJSON_AddStringToObject(d, "comment", p->comment);
 	if (!p->paused)
 		rbd_tx_wake(tx);
 	if (rc) {
@@ -212,14 +230,19 @@ static int pause_job(struct rbd_tx *tx, void *arg)
 
 int rbd_ops_pause(struct rbd_app *app, const char *who, bool paused)
 {
-	struct pause p = { who, paused };
+	return rbd_ops_pause_comment(app, who, paused, NULL);
+}
+
+int rbd_ops_pause_comment(struct rbd_app *app, const char *who, bool paused, const char *comment)
+{
+	struct pause p = { who, paused, comment };
 	int rc = rbd_store_write(app->store, pause_job, &p);
 
 	if (!rc) {
 		atomic_store(&app->paused, paused);
 		rbd_metrics_set(app->metrics, "runbookd_paused", NULL, paused ? 1 : 0);
 		rbd_log_warn(paused ? "kill switch on: nothing will start" : "kill switch off",
-			     "by", who);
+			     "by", who, "comment", comment ? comment : "");
 	}
 	return rc;
 }

@@ -11,6 +11,7 @@
 #include "export_internal.h"
 #include "markdown.h"
 #include "runbookd/action_state.h"
+#include "report_why.h"
 #include "runbookd/timeutil.h"
 #include "runbookd/utf8.h"
 
@@ -46,6 +47,8 @@ struct words {
 	const char *needed_pre, *needed_post, *result, *exit_code, *signal, *reason, *ran, *output;
 	const char *notes, *review, *still_firing;
 	const char *col_time, *col_kind, *col_actor, *col_detail, *no_events;
+	const char *link, *runbook, *approved_verb, *rejected_verb, *expires_at, *expired_at;
+	const char *kill_switch, *ks_on, *ks_off, *next_steps;
 };
 
 static const struct words langs[] = {
@@ -74,6 +77,10 @@ static const struct words langs[] = {
 		.still_firing = "Still firing",
 		.col_time = "Time (UTC)", .col_kind = "Kind", .col_actor = "Actor",
 		.col_detail = "Detail", .no_events = "No events recorded.",
+		.link = "Link", .runbook = "Runbook", .approved_verb = "approved",
+		.rejected_verb = "rejected", .expires_at = "expires at", .expired_at = "expired at",
+		.kill_switch = "Kill switch", .ks_on = "on", .ks_off = "off",
+		.next_steps = "Next steps",
 	},
 	{
 		.code = "ko",
@@ -100,6 +107,10 @@ static const struct words langs[] = {
 		.still_firing = "아직 발생 중인 알림",
 		.col_time = "시각 (UTC)", .col_kind = "종류", .col_actor = "주체",
 		.col_detail = "내용", .no_events = "기록된 이벤트 없음.",
+		.link = "링크", .runbook = "런북", .approved_verb = "승인",
+		.rejected_verb = "거부", .expires_at = "만료 예정", .expired_at = "만료",
+		.kill_switch = "킬 스위치", .ks_on = "켜짐", .ks_off = "꺼짐",
+		.next_steps = "다음 단계",
 	},
 };
 #define N_LANGS (sizeof(langs) / sizeof(langs[0]))
@@ -238,7 +249,8 @@ static bool is_state(const struct rbd_action_rec *a, enum rbd_action_state state
 	return rbd_action_state_parse(&s, a->state) && s == state;
 }
 
-static void md_header(struct out *o, const struct words *w, const struct rbd_incident *inc)
+static void md_header(struct out *o, const struct words *w, const struct rbd_incident *inc,
+		      const char *link_base)
 {
 	bool resolved = inc->status && strcmp(inc->status, "resolved") == 0;
 
@@ -267,6 +279,70 @@ static void md_header(struct out *o, const struct words *w, const struct rbd_inc
 	put(o, ":** ");
 	rbd_md_code(o, inc->group_key, MD_CODE_MAX);
 	put(o, "\n");
+	if (link_base && *link_base) {
+		struct rbd_buf u = RBD_BUF_INIT(MD_CODE_MAX);
+
+		scratch_put(&u, link_base);
+		scratch_put(&u, "/api/v1/incidents/");
+		putf(o, "- **%s:** ", w->link);
+		if (!rbd_buf_printf(&u, "%" PRId64, inc->id))
+			rbd_md_url(o, rbd_buf_cstr(&u), MD_CODE_MAX);
+		put(o, "\n");
+		rbd_buf_free(&u);
+	}
+}
+
+/* What the alerts say: summary and description quoted once per alert name and text,
+ * with the runbook_url linked. */
+static void md_quotes(struct out *o, const struct words *w, const struct rbd_export_src *src)
+{
+	struct strset seen = { 0 };
+	bool any = false;
+
+	for (size_t i = 0; i < src->n_alerts && !o->err; i++) {
+		cJSON *labels = rbd_json_parse_object(src->alerts[i].labels_json);
+		cJSON *ann = rbd_json_parse_object(src->alerts[i].annotations_json);
+		const char *name = jstr(labels, "alertname"), *sum = jstr(ann, "summary");
+		const char *desc = jstr(ann, "description"), *rb = jstr(ann, "runbook_url");
+		struct rbd_buf key = RBD_BUF_INIT(3 * MD_NOTE_MAX);
+		bool fresh = true;
+
+		scratch_put(&key, name ? name : "");
+		scratch_put(&key, "\x1f");
+		scratch_put(&key, sum ? sum : "");
+		scratch_put(&key, "\x1f");
+		scratch_put(&key, desc ? desc : "");
+		scratch_put(&key, "\x1f");
+		scratch_put(&key, rb ? rb : "");
+		for (size_t j = 0; j < seen.n; j++)
+			if (strcmp(seen.v[j], rbd_buf_cstr(&key)) == 0)
+				fresh = false;
+		if (fresh)
+			strset_add(&seen, rbd_buf_cstr(&key));
+		if (fresh && ((sum && *sum) || (desc && *desc) || (rb && *rb))) {
+			put(o, any ? "" : "\n");
+			any = true;
+			put(o, "- **");
+			rbd_md_text(o, name ? name : "?", MD_CELL_MAX, 0);
+			put(o, ":** ");
+			if (sum && *sum)
+				rbd_md_lines(o, "  ", sum, MD_NOTE_MAX);
+			if (desc && *desc && (!sum || strcmp(desc, sum) != 0)) {
+				put(o, sum && *sum ? "  \n  " : "");
+				rbd_md_lines(o, "  ", desc, MD_NOTE_MAX);
+			}
+			if (rb && *rb) {
+				putf(o, "%s%s: ", (sum && *sum) || (desc && *desc) ? "  \n  " : "",
+				     w->runbook);
+				rbd_md_url(o, rb, MD_CODE_MAX);
+			}
+			put(o, "\n");
+		}
+		rbd_buf_free(&key);
+		cJSON_Delete(labels);
+		cJSON_Delete(ann);
+	}
+	strset_free(&seen);
 }
 
 static void md_symptom(struct out *o, const struct words *w, const struct rbd_export_src *src)
@@ -312,6 +388,7 @@ static void md_symptom(struct out *o, const struct words *w, const struct rbd_ex
 		cJSON_Delete(labels);
 		cJSON_Delete(ann);
 	}
+	md_quotes(o, w, src);
 }
 
 static int64_t max64(int64_t a, int64_t b)
@@ -319,7 +396,32 @@ static int64_t max64(int64_t a, int64_t b)
 	return a > b ? a : b;
 }
 
-static void md_impact(struct out *o, const struct words *w, const struct rbd_export_src *src)
+/* The operator notes filed under section, as "- **label:**" and one item each. */
+static void md_notes(struct out *o, const char *label, const struct why *why,
+		     enum why_section section, int64_t base)
+{
+	bool header = false;
+
+	for (size_t i = 0; i < why->n_notes && !o->err; i++) {
+		const struct why_note *n = &why->notes[i];
+
+		if (n->section != section)
+			continue;
+		if (!header)
+			putf(o, "- **%s:**\n", label);
+		header = true;
+		put(o, "    - ");
+		put_time(o, n->ts, T_SHORT, base);
+		put(o, " ");
+		rbd_md_text(o, n->who, MD_CELL_MAX, 0);
+		put(o, ": ");
+		rbd_md_lines(o, "      ", n->text, MD_NOTE_MAX);
+		put(o, "\n");
+	}
+}
+
+static void md_impact(struct out *o, const struct words *w, const struct rbd_export_src *src,
+		      const struct why *why)
 {
 	const struct rbd_incident *inc = src->incident;
 	struct strset services = { 0 }, instances = { 0 };
@@ -363,6 +465,7 @@ static void md_impact(struct out *o, const struct words *w, const struct rbd_exp
 		put_time(o, last, T_SHORT, inc->opened_ms);
 	}
 	put(o, ")\n");
+	md_notes(o, w->notes, why, WHY_IMPACT, inc->opened_ms);
 	strset_free(&services);
 	strset_free(&instances);
 }
@@ -476,8 +579,14 @@ static void action_display(struct rbd_buf *b, bool *is_cmd, const struct rbd_act
 	cJSON_Delete(r);
 }
 
-static void md_approval(struct out *o, const struct words *w, const struct rbd_action_rec *a)
+static void md_approval(struct out *o, const struct words *w, const struct rbd_action_rec *a,
+			const struct why *why, int64_t ttl_ms, int64_t base)
 {
+	int given = 0;
+
+	for (size_t i = 0; i < why->n_d; i++)
+		if (why->d[i].action_id == a->id && why->d[i].approve)
+			given++;
 	if (a->decided_by && *a->decided_by) {
 		put(o, is_state(a, RBD_STATE_REJECTED) ? w->rejected_by : w->approved_by);
 		put(o, " ");
@@ -486,8 +595,36 @@ static void md_approval(struct out *o, const struct words *w, const struct rbd_a
 		put(o, w->not_required);
 	} else {
 		put(o, is_state(a, RBD_STATE_PENDING_APPROVAL) ? w->awaiting : w->not_given);
-		if (a->approvals_needed > 1)
+		if (a->approvals_needed > 1 && !is_state(a, RBD_STATE_PENDING_APPROVAL))
 			putf(o, "%s%d%s", w->needed_pre, a->approvals_needed, w->needed_post);
+	}
+	if (a->requires_approval && a->approvals_needed > 0)
+		putf(o, " (%d/%d)", given, a->approvals_needed);
+	if (is_state(a, RBD_STATE_PENDING_APPROVAL) && ttl_ms > 0) {
+		putf(o, ", %s ", w->expires_at);
+		put_time(o, a->created_ms + ttl_ms, T_SHORT, base);
+	}
+	for (size_t i = 0; i < why->n_exp; i++) {
+		if (why->exp[i].action_id == a->id) {
+			putf(o, ", %s ", w->expired_at);
+			put_time(o, why->exp[i].ts, T_SHORT, base);
+		}
+	}
+	for (size_t i = 0; i < why->n_d && !o->err; i++) {
+		const struct why_decision *d = &why->d[i];
+
+		if (d->action_id != a->id)
+			continue;
+		put(o, "\n        - ");
+		put_time(o, d->ts, T_SHORT, base);
+		put(o, " ");
+		rbd_md_text(o, d->who, MD_CELL_MAX, 0);
+		put(o, " ");
+		put(o, d->approve ? w->approved_verb : w->rejected_verb);
+		if (d->comment) {
+			put(o, ": ");
+			rbd_md_lines(o, "          ", d->comment, MD_NOTE_MAX);
+		}
 	}
 }
 
@@ -531,7 +668,8 @@ static int action_cmp(const void *pa, const void *pb)
 }
 
 /* Actions in the order they were planned, as the runbook's "actions with times". */
-static void md_actions(struct out *o, const struct words *w, const struct rbd_export_src *src)
+static void md_actions(struct out *o, const struct words *w, const struct rbd_export_src *src,
+		       const struct why *why)
 {
 	int64_t base = src->incident->opened_ms;
 	const struct rbd_action_rec **order = rbd_calloc(src->n_actions, sizeof(*order));
@@ -565,7 +703,7 @@ static void md_actions(struct out *o, const struct words *w, const struct rbd_ex
 		putf(o, "    - **%s:** %s\n", w->mode,
 		     a->dry_run || is_state(a, RBD_STATE_DRY_RUN) ? w->dry_run : w->real);
 		putf(o, "    - **%s:** ", w->approval);
-		md_approval(o, w, a);
+		md_approval(o, w, a, why, src->approval_ttl_ms, base);
 		putf(o, "\n    - **%s:** ", w->result);
 		md_result(o, w, a, base);
 		put(o, "\n");
@@ -575,6 +713,24 @@ static void md_actions(struct out *o, const struct words *w, const struct rbd_ex
 		}
 	}
 	free(order);
+	/* The kill switch during the incident, with the reason given. */
+	for (size_t i = 0; i < why->n_pauses && !o->err; i++) {
+		const struct why_pause *p = &why->pauses[i];
+
+		put(o, "- **");
+		put_time(o, p->ts, T_SHORT, base);
+		putf(o, "** %s: ", w->kill_switch);
+		put(o, p->paused ? w->ks_on : w->ks_off);
+		put(o, " (");
+		rbd_md_text(o, p->who, MD_CELL_MAX, 0);
+		put(o, ")");
+		if (p->comment) {
+			put(o, ": ");
+			rbd_md_lines(o, "  ", p->comment, MD_NOTE_MAX);
+		}
+		put(o, "\n");
+	}
+	md_notes(o, w->notes, why, WHY_ACTION, base);
 }
 
 /* Actions an operator should look at after the incident. */
@@ -587,36 +743,18 @@ static bool needs_review(const struct rbd_action_rec *a)
 
 /* Follow-ups: operator notes (one pass over the events), actions to review, alerts
  * still firing. */
-static int md_followups(struct out *o, const struct words *w, const struct rbd_export_src *src)
+static int md_followups(struct out *o, const struct words *w, const struct rbd_export_src *src,
+			const struct why *why)
 {
 	int64_t base = src->incident->opened_ms;
 	bool any = false, header = false;
-	const struct rbd_event *ev = NULL;
-	int rc = 0;
 
 	putf(o, "\n## %s\n\n", w->h_followups);
-	while (!o->err && (rc = src->next_event(src->ctx, &ev)) > 0) {
-		cJSON *detail;
-
-		if (!ev || !ev->kind || strcmp(ev->kind, rbd_event_kind_name(RBD_EVENT_NOTE_ADDED)) != 0)
-			continue;
-		if (!header)
-			putf(o, "- **%s:**\n", w->notes);
-		header = any = true;
-		detail = rbd_json_parse_object(ev->detail_json);
-		put(o, "    - ");
-		put_time(o, ev->ts_ms, T_SHORT, base);
-		put(o, " ");
-		rbd_md_text(o, ev->actor, MD_CELL_MAX, 0);
-		put(o, ": ");
-		rbd_md_text(o, jstr(detail, "text"), MD_NOTE_MAX, 0);
-		put(o, "\n");
-		cJSON_Delete(detail);
-	}
-	if (o->err)
-		return o->err;
-	if (rc < 0)
-		return rc;
+	for (size_t i = 0; i < why->n_notes; i++)
+		if (why->notes[i].section == WHY_NEXT || why->notes[i].section == WHY_PLAIN)
+			any = true;
+	md_notes(o, w->next_steps, why, WHY_NEXT, base);
+	md_notes(o, w->notes, why, WHY_PLAIN, base);
 
 	header = false;
 	for (size_t i = 0; i < src->n_actions; i++) {
@@ -740,20 +878,27 @@ static int render_md(struct out *o, const struct words *w, const struct rbd_expo
 {
 	int rc;
 
+	struct why why;
+
 	if (!src->rewind)
 		return rbd_err_set(RBD_EINVAL, "export: the Markdown report needs a rewind callback");
-	md_header(o, w, src->incident);
+	/* One pass for the reasons (decisions, notes, kill switch), one for the timeline. */
+	rc = rbd_why_collect(&why, src);
+	if (!rc)
+		rc = src->rewind(src->ctx);
+	if (rc < 0) {
+		rbd_why_free(&why);
+		return rc;
+	}
+	md_header(o, w, src->incident, src->link_base);
 	md_symptom(o, w, src);
-	md_impact(o, w, src);
-	md_actions(o, w, src);
+	md_impact(o, w, src, &why);
+	md_actions(o, w, src, &why);
+	if (!o->err)
+		md_followups(o, w, src, &why);
+	rbd_why_free(&why);
 	if (o->err)
 		return o->err;
-	rc = md_followups(o, w, src);
-	if (rc)
-		return rc;
-	rc = src->rewind(src->ctx);
-	if (rc < 0)
-		return rc;
 	return md_timeline(o, w, src);
 }
 

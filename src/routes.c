@@ -354,6 +354,7 @@ static void h_timeline(struct rbd_app *app, struct rbd_request *req, struct rbd_
 	const char *format = req->arg(req->arg_ctx, "format");
 	const char *lang = req->arg(req->arg_ctx, "lang");
 	enum rbd_export_format fmt = RBD_EXPORT_JSON;
+	struct rbd_runtime *rt;
 	int64_t id;
 	int rc = rbd_routes_parse_id(&id, req->params[0], "incident id");
 
@@ -367,7 +368,9 @@ static void h_timeline(struct rbd_app *app, struct rbd_request *req, struct rbd_
 	}
 	rbd_buf_reset(&resp->body);
 	resp->body.max = (size_t)512 * 1024 * 1024;
-	rc = rbd_export_incident(&resp->body, app->store, id, fmt, lang);
+	rt = rbd_app_runtime(app);
+	rc = rbd_export_incident(&resp->body, app->store, id, fmt, lang, rt->cfg);
+	rbd_runtime_release(rt);
 	if (rc) {
 		reply_rc(resp, rc);
 		return;
@@ -379,7 +382,7 @@ static void h_timeline(struct rbd_app *app, struct rbd_request *req, struct rbd_
 static void h_note(struct rbd_app *app, struct rbd_request *req, struct rbd_response *resp)
 {
 	cJSON *body = NULL, *o;
-	const char *text;
+	const char *text, *section;
 	int64_t id;
 	int rc = rbd_routes_parse_id(&id, req->params[0], "incident id");
 
@@ -388,7 +391,9 @@ static void h_note(struct rbd_app *app, struct rbd_request *req, struct rbd_resp
 	if (!rc)
 		rc = rbd_routes_body_string(&text, body, "text", 16384, true);
 	if (!rc)
-		rc = rbd_ops_note(app, id, req->token->name, text);
+		rc = rbd_routes_body_string(&section, body, "section", 16, false);
+	if (!rc)
+		rc = rbd_ops_note_in(app, id, req->token->name, text, section);
 	if (rc) {
 		reply_rc(resp, rc);
 	} else {
@@ -493,9 +498,15 @@ static void h_reject(struct rbd_app *app, struct rbd_request *req, struct rbd_re
 static void pause_resume(struct rbd_app *app, struct rbd_request *req, struct rbd_response *resp,
 			 bool paused)
 {
-	int rc = rbd_ops_pause(app, req->token->name, paused);
-	cJSON *o;
+	cJSON *body = NULL, *o;
+	const char *comment = NULL;
+	int rc = rbd_routes_body(&body, req);
 
+	if (!rc)
+		rc = rbd_routes_body_string(&comment, body, "comment", 4096, false);
+	if (!rc)
+		rc = rbd_ops_pause_comment(app, req->token->name, paused, comment);
+	cJSON_Delete(body);
 	if (rc) {
 		reply_rc(resp, rc);
 		return;

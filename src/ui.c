@@ -481,7 +481,8 @@ static void h_export(struct ui_req *u)
 		}
 		rbd_buf_reset(&u->resp->body);
 		u->resp->body.max = (size_t)512 * 1024 * 1024;
-		rc = rbd_export_incident(&u->resp->body, u->app->store, id, formats[i].fmt, lang);
+		rc = rbd_export_incident(&u->resp->body, u->app->store, id, formats[i].fmt, lang,
+					 u->req->rt->cfg);
 		if (rc) {
 			ui_page_message(u, rbd_err_http_status(rc), "Export failed", rbd_err_msg());
 			return;

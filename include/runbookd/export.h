@@ -25,6 +25,10 @@ struct rbd_export_src {
 	int (*next_event)(void *ctx, const struct rbd_event **ev);
 	int (*rewind)(void *ctx);
 	void *ctx;
+	/* Markdown only: the link base (rbd_config_link_base; NULL or "": no links) and
+	 * approval_ttl (0: unknown) for when a pending approval expires. */
+	const char *link_base;
+	int64_t approval_ttl_ms;
 };
 
 /* "json" "csv" "md" -> format; RBD_EINVAL otherwise. */
@@ -48,12 +52,16 @@ int rbd_export_render(struct rbd_buf *out, enum rbd_export_format fmt, const cha
 		      const struct rbd_export_src *src);
 
 struct rbd_store;
+struct rbd_config;
 /*
  * Reads incident id from store and renders its export (fmt an enum rbd_export_format)
- * into out: the bytes GET .../timeline and `runbookd export` both return.
+ * into out: the bytes GET .../timeline and `runbookd export` both return. cfg (may be
+ * NULL) gives the report its link base (external_url, else the configured listen
+ * address when it is not a wildcard and its port is not 0: the configured port, not
+ * the bound one, so that both give the same bytes) and the approval TTL.
  * RBD_ENOTFOUND for an unknown incident. (export_incident.c: the store side.)
  */
 int rbd_export_incident(struct rbd_buf *out, struct rbd_store *store, long long id, int fmt,
-			const char *lang);
+			const char *lang, const struct rbd_config *cfg);
 
 #endif
