@@ -63,7 +63,14 @@ int rbd_app_init(struct rbd_app *app, const char *config_path, struct rbd_config
 	if (rc)
 		return rc;
 	rbd_metrics_set(app->metrics, "runbookd_build_info", "version=\"" RBD_VERSION "\"", 1);
+	/* Counters an alert watches exist from the start: the first failure is an increase. */
+	rbd_metrics_add(app->metrics, "runbookd_reconcile_attempts_total", NULL, 0);
+	rbd_metrics_add(app->metrics, "runbookd_reconcile_failures_total", NULL, 0);
 	rbd_metrics_set(app->metrics, "runbookd_rules_loaded", NULL, (double)cfg->n_rules);
+	rbd_metrics_set(app->metrics, "runbookd_config_last_reload_successful", NULL, 1);
+	rbd_metrics_set(app->metrics, "runbookd_config_last_reload_success_timestamp_seconds", NULL,
+			(double)rbd_now_ms() / 1000.0);
+	rbd_log_set_level((enum rbd_log_level)cfg->log_level);
 	return 0;
 }
 
@@ -96,6 +103,7 @@ int rbd_app_reload(struct rbd_app *app)
 		rbd_diag_clear(&diag);
 		rbd_config_free(cfg);
 		rbd_metrics_add(app->metrics, "runbookd_config_reloads_total", "result=\"failure\"", 1);
+		rbd_metrics_set(app->metrics, "runbookd_config_last_reload_successful", NULL, 0);
 		return rc;
 	}
 	if (strcmp(cfg->database, app->rt->cfg->database) != 0 ||
@@ -111,5 +119,9 @@ int rbd_app_reload(struct rbd_app *app)
 	rbd_log_info("config reloaded", "rules", n);
 	rbd_metrics_add(app->metrics, "runbookd_config_reloads_total", "result=\"success\"", 1);
 	rbd_metrics_set(app->metrics, "runbookd_rules_loaded", NULL, (double)cfg->n_rules);
+	rbd_metrics_set(app->metrics, "runbookd_config_last_reload_successful", NULL, 1);
+	rbd_metrics_set(app->metrics, "runbookd_config_last_reload_success_timestamp_seconds", NULL,
+			(double)rbd_now_ms() / 1000.0);
+	rbd_log_set_level((enum rbd_log_level)cfg->log_level);
 	return 0;
 }

@@ -36,6 +36,7 @@ struct opts {
 	const char *incident;
 	const char *format;
 	const char *lang;
+	const char *log_level;
 	const char *positional;
 };
 
@@ -441,6 +442,8 @@ static int parse_opts(struct opts *o, int argc, char **argv)
 			slot = &o->format;
 		else if (strcmp(a, "--lang") == 0)
 			slot = &o->lang;
+		else if (strcmp(a, "--log-level") == 0)
+			slot = &o->log_level;
 		if (slot) {
 			if (i + 1 >= argc) {
 				fprintf(stderr, "runbookd: %s needs a value\n", a);
@@ -479,6 +482,15 @@ int rbd_cli_main(int argc, char **argv)
 		if (parse_opts(&o, argc, argv)) {
 			fprintf(stderr, "usage: runbookd %s\n", commands[i].usage);
 			return RBD_EXIT_USAGE;
+		}
+		if (o.log_level) {
+			enum rbd_log_level lv;
+
+			if (rbd_log_level_parse(&lv, o.log_level)) {
+				fprintf(stderr, "runbookd: --log-level must be debug, info, warn or error\n");
+				return RBD_EXIT_USAGE;
+			}
+			rbd_log_pin_level(lv);
 		}
 		if (o.positional && commands[i].fn != cmd_simulate) {
 			fprintf(stderr, "usage: runbookd %s\n", commands[i].usage);

@@ -495,7 +495,7 @@ static void ui_parse(struct loader *L, yaml_node_t *node)
 
 enum {
 	K_LISTEN, K_DATABASE, K_MODE, K_RULES, K_AUTH, K_LIMITS, K_ACTIONS, K_ALERTMANAGER,
-	K_NOTIFY, K_EXTERNAL_URL, K_UI, K_COUNT
+	K_NOTIFY, K_EXTERNAL_URL, K_UI, K_LOG_LEVEL, K_COUNT
 };
 static const struct rbd_ykey top_keys[K_COUNT] = {
 	[K_LISTEN] = { "listen", false },
@@ -509,6 +509,7 @@ static const struct rbd_ykey top_keys[K_COUNT] = {
 	[K_NOTIFY] = { "notify", false },
 	[K_EXTERNAL_URL] = { "external_url", false },
 	[K_UI] = { "ui", false },
+	[K_LOG_LEVEL] = { "log_level", false },
 };
 
 static char *dir_of(const char *path)
@@ -562,6 +563,15 @@ static void top_parse(struct loader *L, yaml_node_t *root)
 		else
 			rbd_yerr(f, v[K_MODE], "mode: unknown mode \"%s\" (expected dry-run or enforce)", s);
 	}
+	if (v[K_LOG_LEVEL] && rbd_ystr(f, v[K_LOG_LEVEL], NULL, "log_level", &s)) {
+		enum rbd_log_level lv;
+
+		if (rbd_log_level_parse(&lv, s) == 0)
+			cfg->log_level = (int)lv;
+		else
+			rbd_yerr(f, v[K_LOG_LEVEL], "log_level: unknown level \"%s\" (expected debug, "
+				 "info, warn or error)", s);
+	}
 	if (v[K_AUTH])
 		auth_parse(L, v[K_AUTH]);
 	if (v[K_LIMITS])
@@ -610,6 +620,7 @@ int rbd_config_load(struct rbd_config **out, const char *path, struct rbd_diag *
 	cfg->ui.refresh_ms = 30 * SEC;
 	cfg->ui.session_idle_ms = 30 * MIN;
 	cfg->ui.session_max_ms = 12 * 60 * MIN;
+	cfg->log_level = RBD_LOG_INFO;
 
 	if (rbd_yfile_load(&f, path, d) == 0)
 		top_parse(&L, rbd_yroot(&f));

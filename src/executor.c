@@ -65,6 +65,13 @@ static int settle(struct rbd_tx *tx, const struct rbd_action_rec *a, enum rbd_ac
 	cJSON *d = cJSON_CreateObject();
 	int rc = rbd_tx_action_transition(tx, a->id, from, to, reason, now);
 
+	if (to != RBD_STATE_DRY_RUN) {
+		char id[24];
+
+		snprintf(id, sizeof(id), "%lld", (long long)a->id);
+		rbd_log_warn(to == RBD_STATE_SKIPPED ? "action skipped" : "action not run",
+			     "action_id", id, "rule", a->rule, "gate", gate, "reason", reason);
+	}
 	cJSON_AddStringToObject(d, "gate", gate);
 	cJSON_AddStringToObject(d, "reason", reason);
 	if (rc) {
@@ -381,7 +388,7 @@ static void execute(struct rbd_executor *ex, struct claim *c)
 	const struct rbd_config *cfg = c->rt->cfg;
 	struct outcome o = { .state = RBD_STATE_FAILED };
 	struct finish f = { c, &o, false };
-	char id[24], labels[64];
+	char id[24], labels[192];
 	int rc;
 
 	snprintf(id, sizeof(id), "%lld", (long long)c->id);
@@ -401,7 +408,9 @@ static void execute(struct rbd_executor *ex, struct claim *c)
 	if (rc)
 		rbd_log_error("could not record an action's result", "action_id", id,
 			      "state", rbd_action_state_name(o.state), "error", rbd_err_msg());
-	rbd_log_info("action finished", "action_id", id, "state", rbd_action_state_name(o.state));
+	rbd_log(o.state == RBD_STATE_SUCCEEDED ? RBD_LOG_INFO : RBD_LOG_WARN, "action finished",
+		"action_id", id, "rule", c->rule, "state", rbd_action_state_name(o.state),
+		"reason", o.reason, (char *)NULL);
 	if (!rc) {
 		rbd_notify_action(ex->app, c->id,
 				  rbd_event_kind_name(rbd_action_state_info(o.state)->event));
@@ -410,7 +419,9 @@ static void execute(struct rbd_executor *ex, struct claim *c)
 			rbd_notify_rule_tripped(ex->app, c->rule, c->id);
 		}
 	}
-	snprintf(labels, sizeof(labels), "state=\"%s\"", rbd_action_state_name(o.state));
+	/* Rule names are checked at load (A-Z a-z 0-9 _ - .): safe as a label value. */
+	snprintf(labels, sizeof(labels), "state=\"%s\",rule=\"%s\"",
+		 rbd_action_state_name(o.state), c->rule);
 	rbd_metrics_add(ex->app->metrics, "runbookd_actions_finished_total", labels, 1);
 	rbd_metrics_observe(ex->app->metrics, "runbookd_action_duration_seconds", NULL,
 			    (double)o.duration_ms / 1000.0);

@@ -10,6 +10,7 @@
 #include "runbookd/buf.h"
 #include "runbookd/err.h"
 #include "runbookd/gates.h"
+#include "runbookd/log.h"
 #include "runbookd/model.h"
 #include "runbookd/plan.h"
 #include "runbookd/timeline.h"
@@ -176,6 +177,13 @@ int rbd_ingest_write_plans(struct rbd_tx *tx, struct rbd_ingest_result *res,
 				cJSON_AddStringToObject(det, "reason", reason);
 			rc = rbd_timeline_add(tx, incident_id, rbd_action_state_info(an.state)->event,
 					      "runbookd", id, det);
+			if (!rc && an.state == RBD_STATE_SKIPPED) {
+				char ids[24];
+
+				snprintf(ids, sizeof(ids), "%lld", (long long)id);
+				rbd_log_warn("action skipped", "action_id", ids, "rule", rule->name,
+					     "gate", rbd_gate_name(gate), "reason", reason);
+			}
 		}
 	}
 	return rc;

@@ -4,15 +4,37 @@
 #include "runbookd/timeutil.h"
 
 #include <stdarg.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <string.h>
 #include <unistd.h>
 
-static enum rbd_log_level log_level = RBD_LOG_INFO;
+/* The one piece of process-wide state: a logger configured once, read by every thread. */
+static atomic_int log_level = RBD_LOG_INFO;
+static atomic_bool log_pinned;
 static const char *const level_names[] = { "debug", "info", "warn", "error" };
 
 void rbd_log_set_level(enum rbd_log_level level)
 {
-	log_level = level;
+	if (!atomic_load(&log_pinned))
+		atomic_store(&log_level, (int)level);
+}
+
+void rbd_log_pin_level(enum rbd_log_level level)
+{
+	atomic_store(&log_level, (int)level);
+	atomic_store(&log_pinned, true);
+}
+
+int rbd_log_level_parse(enum rbd_log_level *out, const char *name)
+{
+	for (size_t i = 0; name && i < sizeof(level_names) / sizeof(level_names[0]); i++) {
+		if (strcmp(name, level_names[i]) == 0) {
+			*out = (enum rbd_log_level)i;
+			return 0;
+		}
+	}
+	return -1;
 }
 
 static void put_value(struct rbd_buf *b, const char *v)
@@ -49,7 +71,7 @@ void rbd_log(enum rbd_log_level level, const char *msg, ...)
 	va_list ap;
 	const char *k;
 
-	if (level < log_level)
+	if ((int)level < atomic_load(&log_level))
 		return;
 	rbd_time_format_ms(when, rbd_now_ms());
 	rbd_buf_printf(&b, "ts=%s level=%s msg=", when, level_names[level]);

@@ -143,6 +143,7 @@ int rbd_reconcile_once(struct rbd_app *app, struct rbd_reconcile_state *st, int 
 		rbd_runtime_release(rt);
 		return 0;
 	}
+	rbd_metrics_add(app->metrics, "runbookd_reconcile_attempts_total", NULL, 1);
 	/* Read our side first: an alert that arrives after this read is not judged. */
 	rc = rbd_store_open_firing(app->store, &firing, &n_firing);
 	if (!rc && n_firing)
@@ -177,8 +178,11 @@ done:
 	if (!rc) {
 		rbd_reconcile_state_clear(st);
 		*st = next;
+		rbd_metrics_set(app->metrics, "runbookd_reconcile_last_success_timestamp_seconds", NULL,
+				(double)rbd_now_ms() / 1000.0);
 	} else {
 		rbd_reconcile_state_clear(&next);
+		rbd_metrics_add(app->metrics, "runbookd_reconcile_failures_total", NULL, 1);
 	}
 	free(gone);   /* borrowed members: freed with firing below */
 	for (size_t i = 0; i < n_firing; i++)

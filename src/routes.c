@@ -13,6 +13,7 @@
 #include "runbookd/matcher.h"
 #include "runbookd/model.h"
 #include "runbookd/notify.h"
+#include "runbookd/procstat.h"
 #include "runbookd/ops.h"
 #include "runbookd/payload.h"
 #include "runbookd/timeutil.h"
@@ -232,6 +233,24 @@ static void free_actions(struct rbd_action_rec *v, size_t n)
 
 /* ---- handlers ---- */
 
+/* One info line per stored notification: what an operator follows in the log. */
+static void log_notification(const struct rbd_notification *n, const struct rbd_ingest_result *r)
+{
+	struct rbd_buf ids = RBD_BUF_INIT(256);
+	char alerts[24], eps[24], planned[24], pending[24];
+
+	for (size_t i = 0; i < r->n_ids && i < 20; i++)
+		rbd_buf_printf(&ids, "%s%lld", i ? "," : "", (long long)r->incident_ids[i]);
+	snprintf(alerts, sizeof(alerts), "%d", r->accepted);
+	snprintf(eps, sizeof(eps), "%d", r->new_episodes);
+	snprintf(planned, sizeof(planned), "%d", r->planned);
+	snprintf(pending, sizeof(pending), "%d", r->pending_approval);
+	rbd_log_info("notification stored", "status", n->status, "incidents", rbd_buf_cstr(&ids),
+		     "alerts", alerts, "new_episodes", eps, "actions_planned", planned,
+		     "pending_approval", pending);
+	rbd_buf_free(&ids);
+}
+
 static void h_alerts(struct rbd_app *app, struct rbd_request *req, struct rbd_response *resp)
 {
 	const struct rbd_limits *lim = &req->rt->cfg->limits;
@@ -270,6 +289,7 @@ static void h_alerts(struct rbd_app *app, struct rbd_request *req, struct rbd_re
 	cJSON_AddNumberToObject(o, "new_episodes", res.new_episodes);
 	cJSON_AddNumberToObject(o, "actions_planned", res.planned);
 	reply_json(resp, 200, o);
+	log_notification(n, &res);
 	for (int i = 0; i < res.pending_approval; i++)
 		rbd_notify_action(app, res.pending_ids[i],
 				  rbd_event_kind_name(RBD_EVENT_ACTION_PENDING_APPROVAL));
@@ -597,22 +617,22 @@ static void count_state(void *ctx, const char *state, int64_t n)
 
 static void h_metrics(struct rbd_app *app, struct rbd_request *req, struct rbd_response *resp)
 {
-	const struct rbd_config *cfg = req->rt->cfg;
+	struct rbd_store_gauges g;
 	int64_t now = rbd_now_ms();
-	int tripped = 0;
 
+	/* Two statements whatever the number of rules or incidents: scrapes stay cheap. */
 	rbd_metrics_set(app->metrics, "runbookd_pending_approvals", NULL, 0);
 	rbd_store_action_state_counts(app->store, count_state, app);
-	for (size_t i = 0; i < cfg->n_rules; i++) {
-		struct rbd_rule_stats st;
-
-		if (rbd_store_rule_stats(app->store, &st, cfg->rules[i].name, now) == 0 && st.tripped_at)
-			tripped++;
+	if (rbd_store_gauges(app->store, &g) == 0) {
+		rbd_metrics_set(app->metrics, "runbookd_rules_tripped", NULL, (double)g.tripped_rules);
+		rbd_metrics_set(app->metrics, "runbookd_incidents_open", NULL, (double)g.open_incidents);
+		rbd_metrics_set(app->metrics, "runbookd_pending_approval_oldest_age_seconds", NULL,
+				g.oldest_pending_ms ? (double)(now - g.oldest_pending_ms) / 1000.0 : 0);
 	}
-	rbd_metrics_set(app->metrics, "runbookd_rules_tripped", NULL, tripped);
 	rbd_metrics_set(app->metrics, "runbookd_paused", NULL, atomic_load(&app->paused) ? 1 : 0);
 	rbd_buf_reset(&resp->body);
 	rbd_metrics_render(&resp->body, app->metrics);
+	rbd_procstat_render(&resp->body);
 	resp->status = 200;
 	resp->content_type = "text/plain; version=0.0.4; charset=utf-8";
 }

@@ -97,6 +97,10 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_DECISIONS] = "SELECT operator, decision, comment, ts FROM approvals WHERE action_id = ?1 "
 		"ORDER BY ts, operator",
 	[ST_ACT_EXPIRES] = "SELECT expires_at FROM actions WHERE id = ?1",
+	/* Index lookups only (incidents_status, actions_state): cheap on every scrape. */
+	[ST_GAUGES] = "SELECT (SELECT count(*) FROM incidents WHERE status = 'open'), "
+		"(SELECT min(created_at) FROM actions WHERE state = 'pending_approval'), "
+		"(SELECT count(*) FROM rule_state WHERE tripped_at IS NOT NULL)",
 };
 
 /* ---- connections and statements ---- */

@@ -242,6 +242,29 @@ int rbd_store_action_state_counts(struct rbd_store *s,
 	return rc;
 }
 
+int rbd_store_gauges(struct rbd_store *s, struct rbd_store_gauges *out)
+{
+	struct conn *c = rbd_store_reader_get(s);
+	sqlite3_stmt *st = rbd_store_stmt(c, ST_GAUGES);
+	int rc = RBD_EUNAVAIL;
+
+	memset(out, 0, sizeof(*out));
+	if (st) {
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW) {
+			out->open_incidents = sqlite3_column_int64(st, 0);
+			out->oldest_pending_ms = sqlite3_column_int64(st, 1);
+			out->tripped_rules = sqlite3_column_int64(st, 2);
+			rc = 0;
+		} else {
+			rc = rbd_store_db_error(c->db, rc, "gauges");
+		}
+		sqlite3_reset(st);
+	}
+	rbd_store_reader_put(s, c);
+	return rc;
+}
+
 struct rbd_event_iter {
 	struct rbd_store *s;
 	struct conn *c;

@@ -100,6 +100,7 @@ struct rbd_config {
 	int64_t am_poll_ms;
 	struct rbd_notify_target *notify; /* `notify:` targets (a single `url:` mapping is one) */
 	size_t n_notify;
+	int log_level;                /* enum rbd_log_level; default info */
 	char *external_url;           /* where people reach runbookd, no trailing '/';
 	                               * NULL when not configured */
 	struct {

@@ -198,6 +198,14 @@ int rbd_store_rule_stats(struct rbd_store *s, struct rbd_rule_stats *out, const 
 /* Counts of actions by state (for metrics): callback per (state, count). */
 int rbd_store_action_state_counts(struct rbd_store *s,
 				  void (*fn)(void *ctx, const char *state, int64_t n), void *ctx);
+/* What /metrics shows besides the counters, in one statement: open incidents, the
+ * creation time of the oldest pending approval (0: none), rules with a tripped breaker. */
+struct rbd_store_gauges {
+	int64_t open_incidents;
+	int64_t oldest_pending_ms;
+	int64_t tripped_rules;
+};
+int rbd_store_gauges(struct rbd_store *s, struct rbd_store_gauges *out);
 
 /* One operator's decision on an action. */
 struct rbd_decision {

@@ -504,7 +504,7 @@ static void test_config__unknown_key(void)
 	load_fail(&d, "errors/unknown_key");
 	CHECK(diag_has(&d, "errors/unknown_key/runbookd.yaml", 2,
 		       "unknown key \"databse\" (expected one of: listen, database, mode, rules, "
-		       "auth, limits, actions, alertmanager, notify, external_url, ui)"));
+		       "auth, limits, actions, alertmanager, notify, external_url, ui, log_level)"));
 	CHECK_INT(d.n, 1);
 	rbd_diag_clear(&d);
 }
