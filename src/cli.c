@@ -3,6 +3,7 @@
  * with sigwait, never in async handlers). Must never print a token.
  */
 #include "runbookd/cli.h"
+#include "runbookd/cli_remote.h"
 #include "runbookd/actions.h"
 #include "runbookd/app.h"
 #include "runbookd/buf.h"
@@ -52,6 +53,7 @@ static int cmd_simulate(const struct opts *o);
 static int cmd_migrate(const struct opts *o);
 static int cmd_export(const struct opts *o);
 static int cmd_version(const struct opts *o);
+static int cmd_remote(const struct opts *o);   /* cli_remote.c parses its own arguments */
 
 static const struct command commands[] = {
 	{ "serve",    "serve    [-c FILE]                 run the service (applies migrations first)", cmd_serve },
@@ -60,6 +62,13 @@ static const struct command commands[] = {
 	{ "migrate",  "migrate  [-c FILE]                 apply migrations to the database", cmd_migrate },
 	{ "export",   "export   [-c FILE] --incident ID [--format json|md|csv] [--lang en|ko]", cmd_export },
 	{ "version",  "version                            print the version", cmd_version },
+	{ "approve",  "approve ID [--comment C]           approve a pending action (over the API)", cmd_remote },
+	{ "reject",   "reject ID [--comment C]            reject a pending action (over the API)", cmd_remote },
+	{ "note",     "note INCIDENT TEXT [--section impact|action|next]   add an operator note", cmd_remote },
+	{ "pause",    "pause [--comment C]                kill switch on: nothing starts", cmd_remote },
+	{ "resume",   "resume [--comment C]               kill switch off", cmd_remote },
+	{ "incidents", "incidents [--status open|resolved] list incidents", cmd_remote },
+	{ "actions",  "actions [--state STATE]            list actions", cmd_remote },
 };
 
 static void usage(FILE *f)
@@ -68,6 +77,8 @@ static void usage(FILE *f)
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  runbookd %s\n", commands[i].usage);
 	fprintf(f, "\nThe config is -c FILE, else ./runbookd.yaml, else $RUNBOOKD_CONFIG.\n"
+		"approve ... actions talk to $RUNBOOKD_URL (default http://127.0.0.1:9095) with\n"
+		"$RUNBOOKD_TOKEN or $RUNBOOKD_TOKEN_FILE; -o json prints the API's JSON.\n"
 		"Exit codes: 0 ok, 1 invalid input or config, 2 usage, 3 runtime failure.\n");
 }
 
@@ -94,6 +105,12 @@ static int load_config(struct rbd_config **cfg, const struct opts *o)
 		fprintf(stderr, "%s: %s\n", config_path(o), rbd_err_msg());
 	rbd_diag_clear(&diag);
 	return rc ? RBD_EXIT_INVALID : 0;
+}
+
+static int cmd_remote(const struct opts *o)
+{
+	(void)o;
+	return RBD_EXIT_USAGE;   /* never called: rbd_cli_main hands these to cli_remote.c */
 }
 
 static int cmd_version(const struct opts *o)
@@ -479,6 +496,8 @@ int rbd_cli_main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		if (strcmp(argv[1], commands[i].name) != 0)
 			continue;
+		if (commands[i].fn == cmd_remote)
+			return rbd_cli_remote_main(argc - 1, argv + 1);
 		if (parse_opts(&o, argc, argv)) {
 			fprintf(stderr, "usage: runbookd %s\n", commands[i].usage);
 			return RBD_EXIT_USAGE;
