@@ -22,4 +22,23 @@ for name in ingest operator viewer; do
 	# 0700, so other users of the host cannot reach it.
 	chmod 644 "$f"
 done
+# runbookd's grafana_annotate action authenticates as Grafana's admin (Basic auth):
+# the password is GRAFANA_ADMIN_PASSWORD from .env (default admin), as compose gives it
+# to Grafana.
+f=secrets/grafana.auth
+if [ ! -s "$f" ]; then
+	pw=$(sed -n 's/^GRAFANA_ADMIN_PASSWORD=//p' .env 2>/dev/null | tail -1)
+	printf 'Basic %s' "$(printf 'admin:%s' "${pw:-admin}" | base64 -w0)" >"$f.tmp"
+	mv "$f.tmp" "$f"
+	echo "made docker/$f"
+fi
+chmod 644 "$f"
+# The human on-call channel's incoming webhook (Slack or Mattermost): Alertmanager's
+# slack receiver reads it from this file. A placeholder until you paste yours.
+f=secrets/oncall-webhook.url
+if [ ! -s "$f" ]; then
+	printf 'https://chat.example.invalid/hooks/REPLACE-ME' >"$f"
+	echo "made docker/$f (a placeholder: put your channel's incoming webhook URL in it)"
+fi
+chmod 644 "$f"
 echo "operator token (for approvals): docker/secrets/operator.token"

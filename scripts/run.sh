@@ -14,6 +14,13 @@ for role in ingest operator viewer; do
     echo "generated $f"
   fi
 done
+# The grafana_annotate action's credential: Basic auth of a local Grafana's default
+# admin (change it in var/tokens/grafana.auth when yours differs).
+f=var/tokens/grafana.auth
+if [ ! -s "$f" ]; then
+  (umask 077; printf 'Basic %s' "$(printf 'admin:admin' | base64)" > "$f")
+  echo "generated $f"
+fi
 "$BIN" check -c runbookd.yaml
 port=$(sed -n 's/^listen: *[^:]*:\([0-9]*\).*/\1/p' runbookd.yaml | head -1)
 base="http://127.0.0.1:${port:-9095}"

@@ -81,6 +81,7 @@ for r in ingest operator viewer; do
 done
 INGEST=$(cat "$T/tokens/ingest.token"); OPERATOR=$(cat "$T/tokens/operator.token")
 VIEWER=$(cat "$T/tokens/viewer.token")
+(umask 077; printf 'Basic %s' "$(printf 'admin:admin' | base64)" > "$T/tokens/grafana.auth")
 
 # --- the app's admin API stand-in: records every /hook... request
 python3 "$RBD_TESTS/scripts/http-echo.py" > "$T/echo.port" 2>"$T/echo.log" &
@@ -121,6 +122,7 @@ subs = [  # (regex, replacement, how many times it must apply)
     (r"(?m)^database: .*$", "database: %s/runbookd.db" % t, 1),
     (r"(?m)^mode: dry-run$", "mode: enforce", 1),
     (r"token_file: var/tokens/(\w+)\.token", r"token_file: %s/tokens/\1.token" % t, 3),
+    (r"file: var/tokens/grafana\.auth", r"file: %s/tokens/grafana.auth" % t, 1),
     (r"(?m)^(alertmanager:\n  url: ).*\n  poll: .*$", r"\g<1>%s\n  poll: 2s" % am, 1),
     (r"url: http://127\.0\.0\.1:8080/", "url: http://127.0.0.1:%s/hook/" % ep, 4),
 ]

@@ -3,8 +3,12 @@
 # (no Docker engine runs on the build machines):
 #   - Prometheus: promtool check config / check rules, and promtool test rules with
 #     docker/prometheus/tests.yml (each runbook symptom's alert fires on synthetic
-#     series, and stays quiet on the other side of the runbook's line);
-#   - Alertmanager: amtool check-config, and every alert routes to runbookd;
+#     series, and stays quiet on the other side of the runbook's line) and
+#     docker/prometheus/runbookd-tests.yml (the alerts on runbookd itself);
+#   - Alertmanager: amtool check-config, every runbook alert routes to runbookd and
+#     to the human receiver, and runbookd's own alerts to the human receiver only;
+#   - Grafana: the provisioned dashboard is JSON on the provisioned data source and
+#     plots the runbookd_* series the issue names;
 #   - compose: docker-compose config (and `docker compose config` where the plugin
 #     exists) on a copy with generated secrets, plus a structural check with PyYAML:
 #     the runbook's services, log rotation on every service, binlog expiry, Redis
@@ -66,6 +70,10 @@ if need promtool prometheus; then
 		promtool check rules "$D/prometheus/alerts.yml"
 	run_check "promtool test rules docker/prometheus/tests.yml" \
 		promtool test rules "$D/prometheus/tests.yml"
+	run_check "promtool check rules docker/prometheus/runbookd-alerts.yml" \
+		promtool check rules "$D/prometheus/runbookd-alerts.yml"
+	run_check "promtool test rules docker/prometheus/runbookd-tests.yml" \
+		promtool test rules "$D/prometheus/runbookd-tests.yml"
 fi
 
 # ---------------------------------------------------------------- Python + YAML
@@ -83,28 +91,29 @@ if need amtool prometheus-alertmanager; then
 	run_check "amtool check-config docker/alertmanager/alertmanager.yml" \
 		amtool check-config "$D/alertmanager/alertmanager.yml"
 	if [ -n "$PY" ]; then
-		# every alert of alerts.yml, with its labels, lands on the runbookd receiver
-		while IFS=' ' read -r name labels; do
+		# runbook alerts: runbookd first (continue), then the human; runbookd's own: the human
+		while IFS=' ' read -r want name labels; do
 			[ -n "$name" ] || continue
 			# shellcheck disable=SC2086 # labels are k=v words made by the script below
 			out=$(amtool config routes test --config.file="$D/alertmanager/alertmanager.yml" \
 				alertname="$name" $labels 2>"$TMP/amtool.err")
-			if [ "$out" = "runbookd" ]; then
-				ok "alert $name routes to runbookd"
+			if [ "$out" = "$want" ]; then
+				ok "alert $name routes to $want"
 			else
-				not_ok "alert $name routes to runbookd" "$out $(cat "$TMP/amtool.err")"
+				not_ok "alert $name routes to $want" "$out $(cat "$TMP/amtool.err")"
 			fi
-		done < <("$PY" - "$D/prometheus/alerts.yml" <<'PYEOF'
+		done < <("$PY" - "$D/prometheus/alerts.yml" "$D/prometheus/runbookd-alerts.yml" <<'PYEOF'
 import sys, yaml
-doc = yaml.safe_load(open(sys.argv[1], encoding="utf-8"))
 seen = set()
-for g in doc["groups"]:
-    for r in g["rules"]:
-        if "alert" in r and r["alert"] not in seen:
-            seen.add(r["alert"])
-            labels = dict(r.get("labels", {}))
-            labels.setdefault("service", "x")
-            print(r["alert"], " ".join("%s=%s" % kv for kv in sorted(labels.items())))
+for path, want in ((sys.argv[1], "runbookd,oncall"), (sys.argv[2], "oncall")):
+    doc = yaml.safe_load(open(path, encoding="utf-8"))
+    for g in doc["groups"]:
+        for r in g["rules"]:
+            if "alert" in r and r["alert"] not in seen:
+                seen.add(r["alert"])
+                labels = dict(r.get("labels", {}))
+                labels.setdefault("service", "x")
+                print(want, r["alert"], " ".join("%s=%s" % kv for kv in sorted(labels.items())))
 PYEOF
 		)
 	fi
@@ -207,6 +216,7 @@ fi
 # ---------------------------------------------------------------- structure (PyYAML)
 if [ -n "$PY" ]; then
 	"$PY" - "$SRC" "$TMP" <<'PYEOF'
+import json
 import os
 import re
 import shutil
@@ -352,6 +362,42 @@ check("runbookd's in-stack config is the file compose mounts, its rules the repo
       "./runbookd/runbookd.yaml:/etc/runbookd/runbookd.yaml:ro" in (rb.get("volumes") or [])
       and "../rules:/etc/runbookd/rules:ro" in (rb.get("volumes") or [])
       and stack.get("rules", "").rstrip("/") == "/etc/runbookd/rules", rb.get("volumes"))
+
+# the human is paged: alertmanager's oncall receiver reads its webhook from a mounted
+# secret; runbookd notifies the same channel in slack format with links on external_url
+oncall = [r for r in am["receivers"] if r["name"] == "oncall"]
+sl = [c for r in oncall for c in (r.get("slack_configs") or [])]
+check("alertmanager has the oncall receiver, its webhook URL from a mounted secret file",
+      sl and all(c.get("api_url_file") == "/run/secrets/oncall_webhook_url" and "api_url" not in c
+                 for c in sl) and "oncall_webhook_url" in services.get("alertmanager", {}).get("secrets", []), sl)
+nt = stack.get("notify") or []
+check("runbookd notifies in slack format, with external_url for its links",
+      isinstance(nt, list) and any(t.get("format") == "slack" for t in nt)
+      and str(stack.get("external_url", "")).startswith("http"), (nt, stack.get("external_url")))
+ga = (stack.get("actions") or {}).get("grafana_annotate", {}).get("http", {})
+check("grafana_annotate takes its credential from a secret runbookd mounts",
+      (ga.get("headers") or {}).get("Authorization", {}).get("file") == "/run/secrets/runbookd_grafana_auth"
+      and "runbookd_grafana_auth" in (rb.get("secrets") or []), ga)
+
+# grafana: the provisioned dashboard, on the provisioned data source
+dpath = os.path.join(D, "grafana", "provisioning", "dashboards", "runbookd.json")
+dash = json.load(open(dpath, encoding="utf-8"))
+dsp = load(os.path.join(D, "grafana", "provisioning", "datasources", "prometheus.yml"))
+uids = {d.get("uid") for d in dsp.get("datasources", [])}
+exprs = [t.get("expr", "") for p in dash.get("panels", []) for t in p.get("targets", [])]
+check("the runbookd dashboard uses the provisioned data source",
+      all((p.get("datasource") or {}).get("uid") in uids for p in dash.get("panels", [])), uids)
+need_m = ["runbookd_incidents_open", "runbookd_actions_finished_total", "runbookd_pending_approvals",
+          "runbookd_http_request_duration_seconds_bucket"]
+check("the dashboard plots incidents, actions by state and rule, pending approvals, ingest latency",
+      all(any(m in e for e in exprs) for m in need_m), exprs)
+prov = load(os.path.join(D, "grafana", "provisioning", "dashboards", "runbookd.yml"))
+check("grafana's dashboard provider reads the mounted directory",
+      any(p.get("options", {}).get("path") == "/etc/grafana/provisioning/dashboards" for p in prov.get("providers", []))
+      and "./grafana/provisioning:/etc/grafana/provisioning:ro" in services.get("grafana", {}).get("volumes", []))
+with open(os.path.join(TMP, "dashboard-rules.yml"), "w", encoding="utf-8") as f:
+    yaml.safe_dump({"groups": [{"name": "dashboard", "rules": [
+        {"record": "dashboard:expr_%d" % i, "expr": e} for i, e in enumerate(exprs)]}]}, f)
 
 # prometheus: rule file mounted where the config looks, targets are compose services
 prom = load(os.path.join(D, "prometheus", "prometheus.yml"))
@@ -522,6 +568,12 @@ PYEOF
 	else
 		not_ok "structural checks ran to the end"
 	fi
+fi
+
+# the dashboard's PromQL parses (each expression checked as a recording rule)
+if [ -s "$TMP/dashboard-rules.yml" ] && command -v promtool >/dev/null 2>&1; then
+	run_check "promtool parses every expression of the runbookd dashboard" \
+		promtool check rules "$TMP/dashboard-rules.yml"
 fi
 
 echo "$passed passed, $failed failed"

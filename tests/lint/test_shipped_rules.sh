@@ -242,7 +242,9 @@ check("runbookd.yaml database var/runbookd.db, rules rules/",
 # ---------------------------------------------------------------- rules
 APPROVAL_REQUIRED = {"compose_restart", "compose_stop_service", "flag_writes_off",
                      "flag_writes_on", "rate_limit_cache_paths", "limit_db_heavy_endpoints"}
-AT_ONCE_OK = {"loadtest_stop", "loadtest_slow", "compose_logs_tail", "silence_alert"}
+# grafana_annotate only writes a dashboard annotation: nothing to approve.
+AT_ONCE_OK = {"loadtest_stop", "loadtest_slow", "compose_logs_tail", "silence_alert",
+              "grafana_annotate"}
 
 actions = host.get("actions", {}) or {}
 check("every action is classified as gated or at-once",

@@ -148,6 +148,8 @@ live_tokens() {
 	INGEST=$(cat "$L/tokens/ingest.token")
 	OPERATOR=$(cat "$L/tokens/operator.token")
 	VIEWER=$(cat "$L/tokens/viewer.token")
+	# grafana_annotate's Authorization header, as `make run` makes it
+	(umask 077; printf 'Basic %s' "$(printf 'admin:admin' | base64)" >"$L/tokens/grafana.auth")
 }
 
 # live_runbookd_config AM_PORT APP_PORT RBD_PORT: the shipped runbookd.yaml and rules/,
@@ -166,6 +168,7 @@ subs = [  # (regex, replacement, how many times it must apply)
     (r"(?m)^mode: dry-run$", "mode: enforce", 1),
     (r"(?m)^rules: rules/$", "rules: %s/rules/" % l, 1),
     (r"token_file: var/tokens/(\w+)\.token", r"token_file: %s/tokens/\1.token" % l, 3),
+    (r"file: var/tokens/grafana\.auth", r"file: %s/tokens/grafana.auth" % l, 1),
     (r"(?m)^(alertmanager:\n  url: ).*\n  poll: .*$", r"\g<1>http://127.0.0.1:%s\n  poll: 2s" % am, 1),
     (r"url: http://127\.0\.0\.1:8080/", "url: http://127.0.0.1:%s/" % app, 4),
 ]
