@@ -64,15 +64,36 @@ static const struct rcmd rcmds[] = {
 
 /* ---- output ---- */
 
-/* A server value for the terminal: controls become '?', at most width bytes. */
+/* Characters, not bytes: UTF-8 continuation bytes do not take a column. */
+static size_t columns(const char *s, size_t n)
+{
+	size_t c = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (((unsigned char)s[i] & 0xC0) != 0x80)
+			c++;
+	return c;
+}
+
+/* A server value for the terminal: controls become '?', at most width columns (the
+ * last one an ellipsis when cut). */
 static void cell(struct rbd_buf *b, const char *s, size_t width)
 {
-	size_t n = 0;
+	size_t n = s ? strlen(s) : 0, cols = 0, i = 0;
 
-	for (; s && *s && n < width; s++, n++)
-		rbd_buf_putc(b, ((unsigned char)*s < 0x20 || *s == 0x7f) ? '?' : *s);
-	if (s && *s)
-		rbd_buf_puts(b, "…");
+	if (columns(s ? s : "", n) <= width) {
+		for (; i < n; i++)
+			rbd_buf_putc(b, ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) ? '?' : s[i]);
+		return;
+	}
+	for (; i < n; i++) {
+		bool lead = ((unsigned char)s[i] & 0xC0) != 0x80;
+
+		if (lead && ++cols > width - 1)
+			break;
+		rbd_buf_putc(b, ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) ? '?' : s[i]);
+	}
+	rbd_buf_puts(b, "…");
 }
 
 static const char *jstr(const cJSON *o, const char *k)
@@ -116,7 +137,7 @@ static void table(const cJSON *rows, const struct col *cols, size_t n)
 				cell(&c, v->valuestring, i + 1 < n ? (size_t)cols[i].width : 200);
 			else
 				rbd_buf_puts(&c, "-");
-			len = c.len;
+			len = columns(rbd_buf_cstr(&c), c.len);
 			rbd_buf_puts(&b, rbd_buf_cstr(&c));
 			if (i + 1 < n)
 				rbd_buf_printf(&b, "%*s", (int)((size_t)cols[i].width + 2 > len ?

@@ -98,28 +98,51 @@ static int64_t incident_id_of(const struct rbd_notice *n)
 	return n->action ? n->action->incident_id : 0;
 }
 
-/* One line a human reads; also the fallback text of the slack body. */
-static void summary_line(struct rbd_buf *b, const struct rbd_notice *n, const char *cmd)
+static void escape(struct rbd_buf *b, const char *s, size_t max, int mode);
+
+/* A value in the summary line: as is for json, escaped for Slack's mrkdwn. */
+static void val(struct rbd_buf *b, const char *s, bool slack, bool code)
+{
+	if (slack)
+		escape(b, s ? s : "", SECTION_MAX / 2, code ? 2 : 1);
+	else
+		rbd_buf_puts(b, s ? s : "");
+}
+
+/* One line a human reads; also the fallback text (and notification preview) of the
+ * slack body, where every value is escaped: an alert's title cannot mention @channel. */
+static void summary_line(struct rbd_buf *b, const struct rbd_notice *n, const char *cmd,
+			 bool slack)
 {
 	size_t k = kind_index(n->event);
 	int64_t inc = incident_id_of(n);
 
 	if (n->event == RBD_NEV_INCIDENT_RESOLVED) {
-		rbd_buf_printf(b, "runbookd: incident #%lld %s resolved after %zu action%s",
-			       (long long)inc, n->incident && n->incident->title ? n->incident->title : "",
-			       n->n_actions, n->n_actions == 1 ? "" : "s");
+		rbd_buf_printf(b, "runbookd: incident #%lld ", (long long)inc);
+		val(b, n->incident ? n->incident->title : "", slack, false);
+		rbd_buf_printf(b, " resolved after %zu action%s", n->n_actions,
+			       n->n_actions == 1 ? "" : "s");
 	} else if (n->event == RBD_NEV_BREAKER_TRIPPED) {
-		rbd_buf_printf(b, "runbookd: rule %s tripped its circuit breaker (incident #%lld); "
-			       "its plans are skipped until an operator resets it",
-			       n->rule ? n->rule : "?", (long long)inc);
+		rbd_buf_puts(b, "runbookd: rule ");
+		val(b, n->rule ? n->rule : "?", slack, false);
+		rbd_buf_printf(b, " tripped its circuit breaker (incident #%lld); its plans are "
+			       "skipped until an operator resets it", (long long)inc);
 	} else if (n->event == RBD_NEV_PENDING_APPROVAL) {
-		rbd_buf_printf(b, "runbookd: rule %s wants to run `%s` for incident #%lld",
-			       n->action->rule, cmd, (long long)inc);
+		rbd_buf_puts(b, "runbookd: rule ");
+		val(b, n->action->rule, slack, false);
+		rbd_buf_puts(b, " wants to run `");
+		val(b, cmd, slack, true);
+		rbd_buf_printf(b, "` for incident #%lld", (long long)inc);
 	} else {
-		rbd_buf_printf(b, "runbookd: action %lld (rule %s, `%s`) for incident #%lld %s%s%s",
-			       (long long)n->action->id, n->action->rule, cmd, (long long)inc,
-			       kinds[k].verb, n->action->reason ? ": " : "",
-			       n->action->reason ? n->action->reason : "");
+		rbd_buf_printf(b, "runbookd: action %lld (rule ", (long long)n->action->id);
+		val(b, n->action->rule, slack, false);
+		rbd_buf_puts(b, ", `");
+		val(b, cmd, slack, true);
+		rbd_buf_printf(b, "`) for incident #%lld %s", (long long)inc, kinds[k].verb);
+		if (n->action->reason) {
+			rbd_buf_puts(b, ": ");
+			val(b, n->action->reason, slack, false);
+		}
 	}
 }
 
@@ -171,7 +194,7 @@ char *rbd_notice_json(const struct rbd_notice *n)
 		rbd_buf_free(&c);
 	}
 	add_links(o, n);
-	summary_line(&text, n, cmd);
+	summary_line(&text, n, cmd, false);
 	if (n->event == RBD_NEV_PENDING_APPROVAL && n->action) {
 		rbd_buf_puts(&text, ". Approve: ");
 		curl_cmd(&text, base_of(n), n->action->id, "approve");
@@ -184,11 +207,11 @@ char *rbd_notice_json(const struct rbd_notice *n)
 	return out;
 }
 
-enum esc { ESC_PLAIN, ESC_TEXT, ESC_CODE };
+enum esc { ESC_PLAIN, ESC_TEXT, ESC_CODE };   /* 0, 1, 2 for the declaration above */
 
 /* Slack mrkdwn: &, < and > are control characters; a backtick would end a code span.
  * plain_text takes the characters as they are. At most max bytes, then "…". */
-static void escape(struct rbd_buf *b, const char *s, size_t max, enum esc mode)
+static void escape(struct rbd_buf *b, const char *s, size_t max, int mode)
 {
 	size_t start = b->len;
 	bool in_code = mode == ESC_CODE;
@@ -257,7 +280,7 @@ char *rbd_notice_slack(const struct rbd_notice *n)
 	const char *title = n->incident && n->incident->title ? n->incident->title : "";
 	int64_t inc = incident_id_of(n);
 
-	summary_line(&t, n, cmd ? cmd : "");
+	summary_line(&t, n, cmd ? cmd : "", true);
 	if (base[0])
 		rbd_buf_printf(&t, " %s/api/v1/incidents/%lld", base, (long long)inc);
 	cJSON_AddStringToObject(o, "text", rbd_buf_cstr(&t));
@@ -269,7 +292,7 @@ char *rbd_notice_slack(const struct rbd_notice *n)
 	cJSON_AddStringToObject(ht, "type", "plain_text");
 	rbd_buf_reset(&t);
 	rbd_buf_printf(&t, "Incident #%lld: ", (long long)inc);
-	escape(&t, title, HEADER_MAX, ESC_PLAIN);
+	escape(&t, title, HEADER_MAX, ESC_TEXT);
 	cJSON_AddStringToObject(ht, "text", rbd_buf_cstr(&t));
 	cJSON_AddItemToArray(blocks, h);
 
