@@ -154,9 +154,12 @@ check "failed notified" "$(hooks | jq '[.[] | select(.path=="/hook/json") | .bod
 check "succeeded is not a default event" "$(hooks | jq '[.[] | select(.path=="/hook/json") | .body | fromjson | select(.kind=="action.succeeded")] | length')" 0
 check "no token anywhere in the notifications" "$(hooks | grep -c -e "$OPERATOR" -e "$OPERATOR2" -e "$INGEST" -e "$VIEWER")" 0
 
-# --- a wildcard listen address without external_url: no link on 0.0.0.0, the curl names $RUNBOOKD_URL
+# --- a wildcard listen address without external_url: no link on 0.0.0.0, the curl names
+# $RUNBOOKD_URL; and an approval nobody gives expires: notified (a default event), and
+# the report says when
 stop_rbd
 sed -i -e 's|^listen: .*|listen: 0.0.0.0:0|' -e '/^external_url:/d' "$T/runbookd.yaml"
+printf 'limits:\n  approval_ttl: 2s\n' >> "$T/runbookd.yaml"
 start_rbd || exit 1
 post_fixture "$(payload Approve a2)" >/dev/null
 id2=$(sql "select max(id) from actions where rule = 'annotate-approved'")
@@ -164,4 +167,10 @@ j2=$(wait_hook "[.[] | select(.path==\"/hook/json\") | .body | fromjson | select
 check "curl names \$RUNBOOKD_URL" "$(echo "$j2" | jq -r .approve)" "curl -X POST -H \"Authorization: Bearer \$RUNBOOKD_TOKEN\" \$RUNBOOKD_URL/api/v1/actions/$id2/approve"
 check "no links without a base" "$(echo "$j2" | jq -r .links)" null
 check "never a wildcard link" "$(hooks | grep -c '0\.0\.0\.0')" 0
+check "unanswered approval expires" "$(wait_state "$id2" expired)" expired
+e=$(wait_hook "[.[] | select(.path==\"/hook/json\") | .body | fromjson | select(.kind==\"action.expired\" and .action.id==$id2)][0]")
+check "expiry notified" "$(echo "$e" | jq -r .action.state)" expired
+check_match "expiry logged" "$(cat "$T/runbookd.log")" "level=warn msg=\"approval expired\" action_id=$id2"
+inc2=$(echo "$e" | jq -r .incident_id)
+check_match "the report says when it expired" "$(api GET "/api/v1/incidents/$inc2/timeline?format=md" "$VIEWER" | grep -F "(#$id2)" -A4 | grep Approval)" "not given .*\(0/2\), expired at [0-9]{2}:[0-9]{2}:[0-9]{2}"
 finish
