@@ -294,10 +294,21 @@ static int c_decide(const struct rcmd *c, const struct ropts *o, const char *bas
 	if (json_out(o)) {
 		print_json(res);
 	} else {
+		cJSON *act = cJSON_GetObjectItemCaseSensitive(res, "action");
+		const cJSON *ap = cJSON_GetObjectItemCaseSensitive(act, "approvals");
+
 		rows = cJSON_CreateArray();
-		cJSON_AddItemReferenceToArray(rows, cJSON_GetObjectItemCaseSensitive(res, "action"));
+		cJSON_AddItemReferenceToArray(rows, act);
 		table(rows, action_cols, sizeof(action_cols) / sizeof(action_cols[0]));
 		cJSON_Delete(rows);
+		if (ap && jnum(ap, "needed") > 0) {
+			struct rbd_buf e = RBD_BUF_INIT(256);
+
+			cell(&e, jstr(act, "expires_at"), 40);
+			printf("approvals %lld/%lld%s%s\n", jnum(ap, "given"), jnum(ap, "needed"),
+			       e.len ? ", expires " : "", rbd_buf_cstr(&e));
+			rbd_buf_free(&e);
+		}
 	}
 	cJSON_Delete(res);
 	return 0;

@@ -456,6 +456,45 @@ static void h_actions(struct rbd_app *app, struct rbd_request *req, struct rbd_r
 	reply_json(resp, 200, o);
 }
 
+/*
+ * One action's answer also says where its approval stands (SPEC: expires_at,
+ * approvals {given, needed}, comment) and lists each decision with its comment: one
+ * more query, so only for single-action answers, never for lists.
+ */
+static void add_decisions(struct rbd_app *app, cJSON *o, const struct rbd_action_rec *a)
+{
+	struct rbd_decision *d = NULL;
+	size_t n = 0;
+	int64_t expires = 0;
+	int given = 0;
+	const char *comment = NULL;
+	cJSON *arr, *ap;
+
+	if (!o || rbd_store_decisions(app->store, &d, &n, &expires, a->id) != 0)
+		return;
+	arr = cJSON_CreateArray();
+	for (size_t i = 0; i < n; i++) {
+		cJSON *x = cJSON_CreateObject();
+
+		if (d[i].decision && strcmp(d[i].decision, "approve") == 0)
+			given++;
+		if (d[i].comment)
+			comment = d[i].comment;
+		cJSON_AddStringToObject(x, "by", d[i].operator_name ? d[i].operator_name : "");
+		cJSON_AddStringToObject(x, "decision", d[i].decision ? d[i].decision : "");
+		rbd_json_add_text(x, "comment", d[i].comment);
+		rbd_json_add_time(x, "at", d[i].ts_ms);
+		cJSON_AddItemToArray(arr, x);
+	}
+	rbd_json_add_time(o, "expires_at", a->requires_approval ? expires : 0);
+	ap = cJSON_AddObjectToObject(o, "approvals");
+	cJSON_AddNumberToObject(ap, "given", given);
+	cJSON_AddNumberToObject(ap, "needed", a->requires_approval ? a->approvals_needed : 0);
+	rbd_json_add_text(o, "comment", comment);
+	cJSON_AddItemToObject(o, "decisions", arr);
+	rbd_decisions_free(d, n);
+}
+
 static void reply_action(struct rbd_app *app, struct rbd_response *resp, int64_t id, int status)
 {
 	struct rbd_action_rec a;
@@ -468,6 +507,7 @@ static void reply_action(struct rbd_app *app, struct rbd_response *resp, int64_t
 	}
 	o = cJSON_CreateObject();
 	cJSON_AddItemToObject(o, "action", rbd_action_rec_json(&a));
+	add_decisions(app, cJSON_GetObjectItemCaseSensitive(o, "action"), &a);
 	rbd_action_rec_clear(&a);
 	reply_json(resp, status, o);
 }

@@ -46,6 +46,8 @@ RUNBOOKD_TOKEN_FILE=$T/tokens/operator.token
 export RUNBOOKD_TOKEN_FILE
 check "approve from a token file" "$(rb approve "$A" --comment "app pods wedged")" 0
 check_match "prints the action" "$(sed -n 2p "$T/out")" "^$A +$inc +pending_approval +restart-two-keys"
+check_match "with the quorum and the expiry" "$(sed -n 3p "$T/out")" '^approvals 1/2, expires 20[0-9-]+T[0-9:.]+Z$'
+check "the API gives the quorum, the comment and each decision" "$(api GET "/api/v1/actions/$A" "$VIEWER" | jq -c '[.action.approvals, .action.comment, [.action.decisions[] | [.by, .decision, .comment]]]')" '[{"given":1,"needed":2},"app pods wedged",[["alice","approve","app pods wedged"]]]'
 check "approving twice is refused (409, exit 1)" "$(rb approve "$A")" 1
 check_match "with a clear message" "$(cat "$T/err")" "^runbookd: POST /api/v1/actions/$A/approve: 409 alice already decided on action $A$"
 check "second operator completes the quorum" "$(RUNBOOKD_TOKEN_FILE=$T/tokens/operator2.token rb approve "$A" --comment agreed)" 0
