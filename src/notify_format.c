@@ -283,6 +283,12 @@ char *rbd_notice_slack(const struct rbd_notice *n)
 	summary_line(&t, n, cmd ? cmd : "", true);
 	if (base[0])
 		rbd_buf_printf(&t, " %s/api/v1/incidents/%lld", base, (long long)inc);
+	/* Mattermost shows only the text: it carries the command to approve as well. */
+	if (n->event == RBD_NEV_PENDING_APPROVAL && n->action) {
+		rbd_buf_puts(&t, "\nApprove: `");
+		curl_cmd(&t, base, n->action->id, "approve");
+		rbd_buf_puts(&t, "`");
+	}
 	cJSON_AddStringToObject(o, "text", rbd_buf_cstr(&t));
 	blocks = cJSON_AddArrayToObject(o, "blocks");
 

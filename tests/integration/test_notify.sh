@@ -88,7 +88,8 @@ id=$(sql "select id from actions where rule = 'annotate-approved'")
 check "action waits for approval" "$(wait_state "$id" pending_approval)" pending_approval
 s=$(wait_hook '[.[] | select(.path=="/hook/slack") | .body | fromjson | select(.text | test("wants to run"))][0]')
 check "slack message has text and blocks" "$(echo "$s" | jq -r '(.text | type) + " " + (.blocks | type)')" "string array"
-check_match "slack text links the incident on external_url" "$(echo "$s" | jq -r .text)" "$EXT/api/v1/incidents/$inc\$"
+check_match "slack text links the incident on external_url" "$(echo "$s" | jq -r .text | head -1)" "$EXT/api/v1/incidents/$inc\$"
+check "slack text carries the approve curl (Mattermost shows only the text)" "$(echo "$s" | jq -r .text | sed -n 2p)" "Approve: \`curl -X POST -H \"Authorization: Bearer \$RUNBOOKD_TOKEN\" $EXT/api/v1/actions/$id/approve\`"
 check "slack header names the incident" "$(echo "$s" | jq -r '.blocks[0].text.text')" "Incident #$inc: $(api GET "/api/v1/incidents/$inc" "$VIEWER" | jq -r .incident.title)"
 blocks=$(echo "$s" | jq -r '[.blocks[] | .text.text] | join("\n")')
 check_match "slack shows the exact command" "$blocks" "POST $ECHO/hook/grafana/api/annotations"
