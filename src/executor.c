@@ -28,6 +28,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A claim or result commit that failed is retried after 100 ms, doubling up to 5 s. */
+#define BACKOFF_FIRST_MS 100
+#define BACKOFF_MAX_MS 5000
+/* While stopping, a result that cannot be stored is retried this long, then given up
+ * (the row stays `running` and becomes `interrupted` at the next start: never re-run). */
+#define STOP_RETRY_MS 5000
+
 struct rbd_executor {
 	struct rbd_app *app;
 	struct rbd_threads t;  /* the workers; gen is guarded by t.mu */
@@ -383,6 +390,57 @@ static int finish_job(struct rbd_tx *tx, void *arg)
 	return rc;
 }
 
+static int backoff_next(int ms)
+{
+	return ms <= 0 ? BACKOFF_FIRST_MS : ms >= BACKOFF_MAX_MS / 2 ? BACKOFF_MAX_MS : ms * 2;
+}
+
+/* Sleeps ms unless the executor stops; wake-ups for new work do not cut it short. */
+static void backoff_wait(struct rbd_executor *ex, int ms)
+{
+	int64_t end = rbd_mono_ms() + ms, left;
+
+	pthread_mutex_lock(&ex->t.mu);
+	while (!atomic_load(&ex->t.stopping) && (left = end - rbd_mono_ms()) > 0)
+		rbd_threads_wait(&ex->t, left);
+	pthread_mutex_unlock(&ex->t.mu);
+}
+
+/*
+ * Stores an action's result, retrying with backoff until the commit lands: the
+ * outcome stays in memory and the worker (the concurrency slot) stays busy until
+ * then. Only while stopping does it give up, after STOP_RETRY_MS.
+ */
+static int store_result(struct rbd_executor *ex, struct finish *f, const char *id)
+{
+	int64_t stop_deadline = 0;
+	int delay = 0;
+
+	for (int attempt = 1;; attempt++) {
+		char n[16];
+		int rc;
+
+		f->tripped = false;
+		rc = rbd_store_write(ex->app->store, finish_job, f);
+		if (!rc)
+			return 0;
+		snprintf(n, sizeof(n), "%d", attempt);
+		rbd_log_error("could not record an action's result; keeping it and retrying",
+			      "action_id", id, "state", rbd_action_state_name(f->o->state), "attempt", n,
+			      "error", rbd_err_msg());
+		rbd_metrics_add(ex->app->metrics, "runbookd_action_commit_retries_total",
+				"step=\"result\"", 1);
+		if (atomic_load(&ex->t.stopping)) {
+			if (!stop_deadline)
+				stop_deadline = rbd_mono_ms() + STOP_RETRY_MS;
+			else if (rbd_mono_ms() >= stop_deadline)
+				return rc;
+		}
+		delay = backoff_next(delay);
+		backoff_wait(ex, atomic_load(&ex->t.stopping) ? BACKOFF_FIRST_MS : delay);
+	}
+}
+
 static void execute(struct rbd_executor *ex, struct claim *c)
 {
 	const struct rbd_config *cfg = c->rt->cfg;
@@ -404,9 +462,10 @@ static void execute(struct rbd_executor *ex, struct claim *c)
 	} else {
 		run_silence(&o, &c->r, cfg, c);
 	}
-	rc = rbd_store_write(ex->app->store, finish_job, &f);
+	rc = store_result(ex, &f, id);
 	if (rc)
-		rbd_log_error("could not record an action's result", "action_id", id,
+		rbd_log_error("gave up recording an action's result at shutdown; it stays "
+			      "running and is marked interrupted at the next start", "action_id", id,
 			      "state", rbd_action_state_name(o.state), "error", rbd_err_msg());
 	rbd_log(o.state == RBD_STATE_SUCCEEDED ? RBD_LOG_INFO : RBD_LOG_WARN, "action finished",
 		"action_id", id, "rule", c->rule, "state", rbd_action_state_name(o.state),
@@ -443,9 +502,18 @@ static void sweep_expired(struct rbd_executor *ex)
 /* One claim job with the live runtime and kill switch (nothing while paused). */
 static int claim_pass(struct rbd_app *app, struct claim *c)
 {
+	int rc;
+
 	c->rt = rbd_app_runtime(app);
 	c->paused = atomic_load(&app->paused);
-	return c->paused ? 0 : rbd_store_write(app->store, claim_job, c);
+	rc = c->paused ? 0 : rbd_store_write(app->store, claim_job, c);
+	if (rc) {
+		/* The move to `running` is not committed: nothing may be spawned (the
+		 * row is still planned/approved and is claimed again later). */
+		c->claimed = false;
+		c->more = false;
+	}
+	return rc;
 }
 
 static void claim_clear(struct claim *c)
@@ -458,6 +526,7 @@ static void claim_clear(struct claim *c)
 static void *worker_main(void *arg)
 {
 	struct rbd_executor *ex = arg;
+	int claim_backoff = 0;
 
 	while (!atomic_load(&ex->t.stopping)) {
 		struct claim c = { 0 };
@@ -469,11 +538,22 @@ static void *worker_main(void *arg)
 		pthread_mutex_unlock(&ex->t.mu);
 		sweep_expired(ex);
 		rc = claim_pass(ex->app, &c);
-		if (rc)
-			rbd_log_warn("claiming an action failed", "error", rbd_err_msg());
+		if (rc) {
+			claim_backoff = backoff_next(claim_backoff);
+			rbd_log_warn("claiming an action failed; nothing started, retrying later",
+				     "error", rbd_err_msg());
+			rbd_metrics_add(ex->app->metrics, "runbookd_action_commit_retries_total",
+					"step=\"claim\"", 1);
+		} else {
+			claim_backoff = 0;
+		}
 		if (c.claimed)
 			execute(ex, &c);
 		claim_clear(&c);
+		if (rc) {
+			backoff_wait(ex, claim_backoff);
+			continue;
+		}
 		if (c.claimed || c.more)
 			continue;
 		pthread_mutex_lock(&ex->t.mu);

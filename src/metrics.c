@@ -27,6 +27,8 @@ static const struct family {
 	{ "runbookd_actions", GAUGE, "Actions by state." },
 	{ "runbookd_actions_finished_total", COUNTER, "Actions that finished, by final state." },
 	{ "runbookd_action_duration_seconds", HISTOGRAM, "Run time of executed actions." },
+	{ "runbookd_action_commit_retries_total", COUNTER,
+	  "Failed commits of an action's claim or result, retried later, by step." },
 	{ "runbookd_pending_approvals", GAUGE, "Actions waiting for operator approval." },
 	{ "runbookd_rules_tripped", GAUGE, "Rules whose circuit breaker is open." },
 	{ "runbookd_rules_loaded", GAUGE, "Rules loaded." },

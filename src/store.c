@@ -109,7 +109,62 @@ int rbd_store_db_error(sqlite3 *db, int rc, const char *what)
 {
 	int code = (rc == SQLITE_CONSTRAINT) ? RBD_ECONFLICT : RBD_EUNAVAIL;
 
-	return rbd_err_set(code, "%s: %s", what, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+	return rbd_err_set(code, "%s: %s", what, db && sqlite3_errcode(db) == rc ?
+			   sqlite3_errmsg(db) : sqlite3_errstr(rc));
+}
+
+/* ---- test-only fault injection ---- */
+
+/*
+ * The code the writer's next statement must fail with, or SQLITE_OK. A disk-full or
+ * I/O error also rolls the open transaction back, as SQLite may do on its own.
+ */
+static int fault_take(struct conn *c)
+{
+	struct fault *f = c->fault;
+	int n, at, left, code;
+
+	if (!f || !(at = atomic_load(&f->at)))
+		return SQLITE_OK;
+	n = atomic_fetch_add(&f->seen, 1) + 1;
+	left = atomic_load(&f->left);
+	if (n < at || (left >= 0 && n >= at + left))
+		return SQLITE_OK;
+	code = atomic_load(&f->code);
+	atomic_fetch_add(&f->hits, 1);
+	if (code != SQLITE_BUSY && !sqlite3_get_autocommit(c->db))
+		sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+	return code;
+}
+
+void rbd_store_fault_arm(struct rbd_store *s, int nth, int count, int kind)
+{
+	static const int codes[] = { [RBD_FAULT_FULL] = SQLITE_FULL, [RBD_FAULT_BUSY] = SQLITE_BUSY,
+				     [RBD_FAULT_IOERR] = SQLITE_IOERR };
+
+	atomic_store(&s->fault.at, 0);
+	atomic_store(&s->fault.seen, 0);
+	atomic_store(&s->fault.hits, 0);
+	atomic_store(&s->fault.left, count);
+	atomic_store(&s->fault.code, kind >= 0 && kind <= RBD_FAULT_IOERR ? codes[kind] : SQLITE_IOERR);
+	atomic_store(&s->fault.at, nth > 0 ? nth : 0);
+}
+
+int rbd_store_fault_seen(struct rbd_store *s)
+{
+	return atomic_load(&s->fault.seen);
+}
+
+int rbd_store_fault_hits(struct rbd_store *s)
+{
+	return atomic_load(&s->fault.hits);
+}
+
+int rbd_store_step(struct conn *c, sqlite3_stmt *st)
+{
+	int rc = fault_take(c);
+
+	return rc != SQLITE_OK ? rc : sqlite3_step(st);
 }
 
 sqlite3_stmt *rbd_store_stmt(struct conn *c, enum stmt_id id)
@@ -148,7 +203,7 @@ void rbd_store_bind_ms(sqlite3_stmt *st, int i, int64_t ms)
 /* Steps a statement that returns no rows (or whose rows are ignored). */
 int rbd_store_step_done(struct conn *c, sqlite3_stmt *st, const char *what)
 {
-	int rc = sqlite3_step(st);
+	int rc = rbd_store_step(c, st);
 
 	if (rc == SQLITE_ROW)
 		rc = SQLITE_DONE;
@@ -165,7 +220,7 @@ int rbd_store_step_done(struct conn *c, sqlite3_stmt *st, const char *what)
 /* Steps a statement that yields one integer (0 when no row or NULL). */
 int rbd_store_step_int(struct conn *c, sqlite3_stmt *st, int64_t *out, const char *what)
 {
-	int rc = sqlite3_step(st);
+	int rc = rbd_store_step(c, st);
 
 	*out = 0;
 	if (rc == SQLITE_ROW) {
@@ -189,7 +244,7 @@ int rbd_store_step_ids(struct conn *c, sqlite3_stmt *st, int64_t **out, size_t *
 	int64_t *ids = rbd_calloc(cap, sizeof(*ids));
 	int rc;
 
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = rbd_store_step(c, st)) == SQLITE_ROW) {
 		if (n == cap)
 			ids = rbd_realloc(ids, (cap *= 2) * sizeof(*ids));
 		ids[n++] = sqlite3_column_int64(st, 0);
@@ -392,11 +447,22 @@ static int schema_current(struct rbd_store *s)
 /* ---- the writer ---- */
 
 /* Commits take well under a millisecond: they are timed in microseconds. */
+
+/* exec_sql on the writer, through the test fault hook. */
+static int writer_sql(struct conn *c, const char *sql)
+{
+	int rc = fault_take(c);
+
+	if (rc != SQLITE_OK)
+		return rbd_err_set(RBD_EUNAVAIL, "%s: %s", sql, sqlite3_errstr(rc));
+	return exec_sql(c->db, sql);
+}
+
 static int run_batch(struct rbd_store *s, struct job *batch)
 {
 	sqlite3 *db = s->writer.db;
 	struct rbd_tx tx = { s, &s->writer, NULL };
-	int rc = exec_sql(db, "BEGIN IMMEDIATE");
+	int rc = writer_sql(&s->writer, "BEGIN IMMEDIATE");
 	int jobs = 0;
 	int64_t t0 = rbd_mono_us();
 
@@ -408,39 +474,47 @@ static int run_batch(struct rbd_store *s, struct job *batch)
 		return rc;
 	}
 	for (struct job *j = batch; j; j = j->next) {
+		int saved = !writer_sql(&s->writer, "SAVEPOINT job");
+
 		jobs++;
-		if (exec_sql(db, "SAVEPOINT job")) {
+		if (!saved) {
 			j->rc = RBD_EUNAVAIL;
-			snprintf(j->msg, sizeof(j->msg), "%s", rbd_err_msg());
-			continue;
+		} else {
+			tx.job = j;
+			j->rc = j->fn(&tx, j->arg);
 		}
-		tx.job = j;
-		j->rc = j->fn(&tx, j->arg);
 		if (j->rc)
 			snprintf(j->msg, sizeof(j->msg), "%s", rbd_err_msg());
 		if (sqlite3_get_autocommit(db)) {
 			/* SQLite rolled the whole transaction back (disk full, I/O error):
 			 * every job of the batch lost its writes. */
-			rbd_log_error("transaction lost", "error", rbd_err_msg());
+			char why[200];
+
+			snprintf(why, sizeof(why), "%.199s", j->rc ? j->msg : sqlite3_errmsg(db));
+			rbd_log_error("transaction lost", "error", why);
 			for (struct job *k = batch; k; k = k->next) {
 				k->rc = RBD_EUNAVAIL;
-				snprintf(k->msg, sizeof(k->msg), "database write failed: %s",
-					 sqlite3_errmsg(db));
+				snprintf(k->msg, sizeof(k->msg), "database write failed: %s", why);
 			}
 			return RBD_EUNAVAIL;
 		}
+		if (!saved)
+			continue;
 		if (j->rc)
 			exec_sql(db, "ROLLBACK TO job");
 		exec_sql(db, "RELEASE job");
 	}
-	rc = exec_sql(db, "COMMIT");
+	rc = writer_sql(&s->writer, "COMMIT");
 	if (rc) {
-		rbd_log_error("commit failed", "error", rbd_err_msg());
+		char why[200];
+
+		snprintf(why, sizeof(why), "%.199s", rbd_err_msg());
+		rbd_log_error("commit failed", "error", why);
 		if (!sqlite3_get_autocommit(db))
 			exec_sql(db, "ROLLBACK");
 		for (struct job *j = batch; j; j = j->next) {
 			if (!j->rc)
-				snprintf(j->msg, sizeof(j->msg), "commit failed: %s", sqlite3_errmsg(db));
+				snprintf(j->msg, sizeof(j->msg), "commit failed: %s", why);
 			j->rc = j->rc ? j->rc : RBD_EUNAVAIL;
 		}
 		return rc;
@@ -651,6 +725,7 @@ int rbd_store_open(struct rbd_store **out, const char *path, int flags)
 		rc = conn_open(&s->writer, path, 0);
 		if (rc)
 			goto fail;
+		s->writer.fault = &s->fault;
 	}
 	if (flags & RBD_STORE_MIGRATE) {
 		rc = rbd_store_migrate(s, &s->migrated);

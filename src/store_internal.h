@@ -10,6 +10,7 @@
 
 #include <pthread.h>
 #include <sqlite3.h>
+#include <stdatomic.h>
 
 #define READERS 4
 #define BATCH_MAX 512
@@ -29,10 +30,20 @@ enum stmt_id {
 	ST_COUNT
 };
 
+/* Test-only fault injection (rbd_store_fault_arm): armed on the writer only. */
+struct fault {
+	atomic_int seen;      /* statements stepped since arming */
+	atomic_int at;        /* the first statement that fails (1-based), 0 = disarmed */
+	atomic_int left;      /* how many fail from there; -1 = until disarmed */
+	atomic_int code;      /* SQLITE_FULL, SQLITE_BUSY or SQLITE_IOERR */
+	atomic_int hits;      /* faults injected since arming */
+};
+
 struct conn {
 	sqlite3 *db;
 	sqlite3_stmt *st[ST_COUNT];
 	struct conn *next_free;
+	struct fault *fault;  /* NULL but on the writer */
 };
 
 struct job {
@@ -79,6 +90,7 @@ struct rbd_store {
 	int ckpt_stopping;
 	void (*on_stats)(void *, int64_t, int);
 	void *on_stats_ctx;
+	struct fault fault;
 };
 
 
@@ -90,6 +102,8 @@ void rbd_store_bind_ms(sqlite3_stmt *st, int i, int64_t ms);
 /* Binds the names of the states whose bool field at offset flag (offsetof(struct
  * rbd_action_state_info, ...)) is true to slots parameters from first; NULL for the rest. */
 void rbd_store_bind_states(sqlite3_stmt *st, int first, int slots, size_t flag);
+/* sqlite3_step, unless an armed test fault fails this statement instead. */
+int rbd_store_step(struct conn *c, sqlite3_stmt *st);
 int rbd_store_step_done(struct conn *c, sqlite3_stmt *st, const char *what);
 int rbd_store_step_int(struct conn *c, sqlite3_stmt *st, int64_t *out, const char *what);
 int rbd_store_step_ids(struct conn *c, sqlite3_stmt *st, int64_t **out, size_t *out_n);

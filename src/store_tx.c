@@ -127,7 +127,7 @@ int rbd_tx_episode_find(struct rbd_tx *tx, struct rbd_episode *out, const char *
 		return RBD_EUNAVAIL;
 	rbd_store_bind_text(get, 1, fingerprint);
 	sqlite3_bind_int64(get, 2, starts_ns);
-	rc = sqlite3_step(get);
+	rc = rbd_store_step(tx->c, get);
 	if (rc == SQLITE_ROW) {
 		out->existed = true;
 		out->id = sqlite3_column_int64(get, 0);
@@ -372,7 +372,7 @@ int rbd_store_get_action(struct conn *c, struct rbd_action_rec *out, int64_t id)
 	if (!st)
 		return RBD_EUNAVAIL;
 	sqlite3_bind_int64(st, 1, id);
-	rc = sqlite3_step(st);
+	rc = rbd_store_step(c, st);
 	if (rc == SQLITE_ROW) {
 		rbd_store_read_action(st, out);
 		sqlite3_reset(st);
@@ -415,10 +415,11 @@ int rbd_tx_approval_add(struct rbd_tx *tx, int *out_approvals, int64_t action_id
 	if (!cnt)
 		return RBD_EUNAVAIL;
 	sqlite3_bind_int64(cnt, 1, action_id);
-	if (sqlite3_step(cnt) == SQLITE_ROW)
+	rc = rbd_store_step(tx->c, cnt);
+	if (rc == SQLITE_ROW)
 		*out_approvals = sqlite3_column_int(cnt, 0);
 	sqlite3_reset(cnt);
-	return 0;
+	return (rc == SQLITE_ROW || rc == SQLITE_DONE) ? 0 : rbd_store_db_error(tx->c->db, rc, "count approvals");
 }
 
 int rbd_tx_action_set_decided_by(struct rbd_tx *tx, int64_t id, const char *who)
@@ -442,9 +443,12 @@ int rbd_tx_approvers(struct rbd_tx *tx, int64_t id)
 	if (!cnt)
 		return RBD_EUNAVAIL;
 	sqlite3_bind_int64(cnt, 1, id);
-	if (sqlite3_step(cnt) == SQLITE_ROW)
+	rc = rbd_store_step(tx->c, cnt);
+	if (rc == SQLITE_ROW)
 		who = rbd_store_col_text(cnt, 1);
 	sqlite3_reset(cnt);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return rbd_store_db_error(tx->c->db, rc, "list approvers");
 	rc = rbd_tx_action_set_decided_by(tx, id, who);
 	free(who);
 	return rc;
@@ -526,7 +530,7 @@ static int rule_state(struct conn *c, const char *rule, int64_t *tripped, int64_
 	if (!st)
 		return RBD_EUNAVAIL;
 	rbd_store_bind_text(st, 1, rule);
-	rc = sqlite3_step(st);
+	rc = rbd_store_step(c, st);
 	if (rc == SQLITE_ROW) {
 		*tripped = sqlite3_column_int64(st, 0);
 		*reset = sqlite3_column_int64(st, 1);

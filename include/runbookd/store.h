@@ -55,6 +55,18 @@ void rbd_store_on_commit_stats(struct rbd_store *s, void (*fn)(void *ctx, int64_
 typedef int (*rbd_tx_fn)(struct rbd_tx *tx, void *arg);
 int rbd_store_write(struct rbd_store *s, rbd_tx_fn fn, void *arg);
 
+/*
+ * Test only (nothing in the service calls it): from now on, the writer's nth SQL
+ * statement (1 = the next; BEGIN, SAVEPOINT and COMMIT count) and the count - 1 after it
+ * (count -1: every one until re-armed) fail with SQLITE_FULL, SQLITE_BUSY or
+ * SQLITE_IOERR instead of running; FULL and IOERR also roll the open transaction back,
+ * as SQLite may. nth 0 disarms. seen: statements since arming; hits: faults injected.
+ */
+enum { RBD_FAULT_FULL, RBD_FAULT_BUSY, RBD_FAULT_IOERR };
+void rbd_store_fault_arm(struct rbd_store *s, int nth, int count, int kind);
+int rbd_store_fault_seen(struct rbd_store *s);
+int rbd_store_fault_hits(struct rbd_store *s);
+
 /* ---- inside a write job ---- */
 
 /* Appends a timeline event; incident_id 0 = service-wide; detail_json NULL = {}. */
