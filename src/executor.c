@@ -107,8 +107,9 @@ static int consider(struct rbd_tx *tx, struct claim *c, const struct rbd_action_
 	}
 	if (cfg->mode == RBD_MODE_DRY_RUN || rule->dry_run) {
 		c->more = true;
-		return settle(tx, a, from, RBD_STATE_DRY_RUN, "dry_run", cfg->mode == RBD_MODE_DRY_RUN ?
-			      "dry-run mode" : "rule is dry_run", now);
+		rc = rbd_tx_action_mark_dry_run(tx, a->id);
+		return rc ? rc : settle(tx, a, from, RBD_STATE_DRY_RUN, "dry_run",
+					cfg->mode == RBD_MODE_DRY_RUN ? "dry-run mode" : "rule is dry_run", now);
 	}
 	if (!a->rendered_json || rbd_rendered_from_json(&c->r, a->rendered_json)) {
 		c->more = true;

@@ -95,7 +95,9 @@ static int url_parse(CURLU **out, const char *url)
 	u = curl_url();
 	if (!u)
 		return rbd_err_set(RBD_ENOMEM, "curl_url: out of memory");
-	uc = curl_url_set(u, CURLUPART_URL, url, CURLU_DISALLOW_USER);
+	/* PATH_AS_IS: `.` and `..` segments are sent as stored and approved, never
+	 * resolved away (a templated `..` must not leave the configured path). */
+	uc = curl_url_set(u, CURLUPART_URL, url, CURLU_DISALLOW_USER | CURLU_PATH_AS_IS);
 	if (uc != CURLUE_OK) {
 		rc = rbd_err_set(RBD_EINVAL, "bad URL: %s", curl_url_strerror(uc));
 		goto done;
@@ -374,6 +376,7 @@ int rbd_httpc_do(struct rbd_http_response *out, const struct rbd_http_request *r
 	/* The parsed handle, so what was checked above is exactly what is requested.
 	 * Each setopt returns a CURLcode: any failure leaves a bit set in so. */
 	so |= curl_easy_setopt(h, CURLOPT_CURLU, u);
+	so |= curl_easy_setopt(h, CURLOPT_PATH_AS_IS, 1L);
 #if LIBCURL_VERSION_NUM >= 0x075500
 	so |= curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
 	so |= curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");

@@ -19,6 +19,9 @@ static const struct family {
 	{ "runbookd_build_info", GAUGE, "Build information." },
 	{ "runbookd_http_requests_total", COUNTER, "HTTP requests by route and status code." },
 	{ "runbookd_http_request_duration_seconds", HISTOGRAM, "HTTP request handling time." },
+	{ "runbookd_http_connections_dropped_total", COUNTER,
+	  "Connections dropped while a request was still arriving: past the request deadline, "
+	  "or evicted (oldest first) to make room for a new connection." },
 	{ "runbookd_notifications_total", COUNTER, "Alertmanager notifications by outcome and status." },
 	{ "runbookd_alert_episodes_stored_total", COUNTER, "New alert episodes stored." },
 	{ "runbookd_store_commit_seconds", HISTOGRAM, "Duration of each database commit." },

@@ -45,6 +45,22 @@ int rbd_routes_int_arg(int64_t *out, const struct rbd_request *req, const char *
 	return 0;
 }
 
+/* A NUL (raw, or the escape \u0000) would cut a C string short: notes and comments
+ * would be stored truncated. Refused, as ingest refuses it. */
+static bool has_nul(const char *s, size_t n)
+{
+	if (memchr(s, '\0', n))
+		return true;
+	for (size_t i = 0; i + 6 <= n; i++) {
+		if (s[i] != '\\')
+			continue;
+		if (s[i + 1] == 'u' && memcmp(s + i + 2, "0000", 4) == 0)
+			return true;
+		i++;   /* the escaped character is not an escape itself */
+	}
+	return false;
+}
+
 /* Parses an optional JSON object body; NULL when the body is empty. */
 int rbd_routes_body(cJSON **out, const struct rbd_request *req)
 {
@@ -53,6 +69,8 @@ int rbd_routes_body(cJSON **out, const struct rbd_request *req)
 	*out = NULL;
 	if (req->body_len == 0)
 		return 0;
+	if (has_nul(req->body, req->body_len))
+		return rbd_err_set(RBD_EINVAL, "a string contains NUL (\\u0000)");
 	o = cJSON_ParseWithLength(req->body, req->body_len);
 	if (!o || !cJSON_IsObject(o)) {
 		cJSON_Delete(o);

@@ -12,10 +12,13 @@
 #include <arpa/inet.h>
 #include <microhttpd.h>
 #include <netdb.h>
+#include <pthread.h>
+#include <sys/socket.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 /* Each pool thread blocks in rbd_store_write() until its commit, so the pool size caps
@@ -23,11 +26,35 @@
  * core count. Idle threads cost only their stacks. */
 #define POOL_THREADS 32
 
+/*
+ * Slow clients (THREATS.md, slowloris): MHD's connection timeout measures idleness
+ * only, so a client sending one byte every few seconds keeps its slot forever. Each
+ * connection is tracked from accept: a request (head and body) must arrive within
+ * limits.connection_timeout whatever the trickle, and past max_connections the oldest
+ * connection still receiving a request is dropped to make room for a fresh one.
+ * Dropping is shutdown(2) on the socket under the tracking lock; MHD notifies
+ * CLOSED (which takes the entry out under the same lock) before it closes the socket.
+ */
+struct track {
+	struct track *prev, *next;
+	MHD_socket fd;
+	int64_t since;        /* when the request now arriving (or awaited) began */
+	bool receiving;       /* false while a received request is handled, or dropped */
+};
+
 struct rbd_server {
 	struct MHD_Daemon *d;
 	struct rbd_app *app;
 	struct rbd_ui *ui;
 	atomic_int in_flight;
+	pthread_mutex_t mu;   /* the tracking list */
+	struct track conns;   /* list head */
+	int n_conns;
+	int evict_at;         /* max_connections */
+	int64_t deadline_ms;  /* a whole request must arrive within this */
+	pthread_t reaper;
+	pthread_cond_t reaper_cv;
+	bool has_reaper, stopping;
 };
 
 #define FORM_FIELDS 16
@@ -38,6 +65,101 @@ struct form {
 	struct rbd_buf val[FORM_FIELDS];
 	int n;
 };
+
+static void track_drop(struct rbd_server *srv, struct track *t, const char *reason)
+{
+	char labels[48];
+
+	t->receiving = false;
+	shutdown(t->fd, SHUT_RDWR);
+	snprintf(labels, sizeof(labels), "reason=\"%s\"", reason);
+	rbd_metrics_add(srv->app->metrics, "runbookd_http_connections_dropped_total", labels, 1);
+}
+
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+			  enum MHD_ConnectionNotificationCode toe)
+{
+	struct rbd_server *srv = cls;
+	struct track *t = *socket_context;
+
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *ci =
+			MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+
+		if (!ci)
+			return;
+		t = rbd_calloc(1, sizeof(*t));
+		t->fd = ci->connect_fd;
+		t->since = rbd_mono_ms();
+		t->receiving = true;
+		pthread_mutex_lock(&srv->mu);
+		t->next = srv->conns.next;
+		t->prev = &srv->conns;
+		t->next->prev = t;
+		srv->conns.next = t;
+		if (++srv->n_conns > srv->evict_at) {
+			struct track *old = NULL;
+
+			for (struct track *p = srv->conns.next; p != &srv->conns; p = p->next)
+				if (p != t && p->receiving && (!old || p->since < old->since))
+					old = p;
+			if (old)
+				track_drop(srv, old, "evicted");
+		}
+		pthread_mutex_unlock(&srv->mu);
+		*socket_context = t;
+		return;
+	}
+	if (!t)
+		return;
+	pthread_mutex_lock(&srv->mu);
+	t->prev->next = t->next;
+	t->next->prev = t->prev;
+	srv->n_conns--;
+	pthread_mutex_unlock(&srv->mu);
+	free(t);
+	*socket_context = NULL;
+}
+
+/* Marks the connection's request as received (false) or awaited from now (true). */
+static void track_set(struct rbd_server *srv, struct MHD_Connection *c, bool receiving)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	struct track *t = ci ? ci->socket_context : NULL;
+
+	if (!t)
+		return;
+	pthread_mutex_lock(&srv->mu);
+	if (receiving)
+		t->since = rbd_mono_ms();
+	t->receiving = receiving;
+	pthread_mutex_unlock(&srv->mu);
+}
+
+/* Drops connections whose request has not fully arrived within the deadline. */
+static void *reaper_main(void *arg)
+{
+	struct rbd_server *srv = arg;
+
+	pthread_mutex_lock(&srv->mu);
+	while (!srv->stopping) {
+		struct timespec ts;
+		int64_t now = rbd_mono_ms();
+
+		for (struct track *p = srv->conns.next; p != &srv->conns; p = p->next)
+			if (p->receiving && now - p->since >= srv->deadline_ms)
+				track_drop(srv, p, "deadline");
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 250 * 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&srv->reaper_cv, &srv->mu, &ts);
+	}
+	pthread_mutex_unlock(&srv->mu);
+	return NULL;
+}
 
 struct conn_ctx {
 	const struct rbd_route *route;
@@ -153,11 +275,33 @@ static enum MHD_Result send_response(struct MHD_Connection *c, struct conn_ctx *
 	return ret;
 }
 
+struct auth_scan {
+	int n;                /* Authorization headers */
+	const char *value;
+	bool nul;             /* a value with a NUL inside ("Bearer TOKEN\0junk") */
+};
+
+static enum MHD_Result scan_auth(void *cls, enum MHD_ValueKind kind, const char *key,
+				 size_t key_size, const char *value, size_t value_size)
+{
+	struct auth_scan *a = cls;
+
+	(void)kind;
+	if (key_size != 13 || strncasecmp(key, "Authorization", 13) != 0)
+		return MHD_YES;
+	a->n++;
+	a->value = value;
+	if (!value || strlen(value) != value_size)
+		a->nul = true;
+	return MHD_YES;
+}
+
 /* First call for a request: route, authenticate, check the declared length. */
 static enum MHD_Result begin(struct rbd_server *srv, struct MHD_Connection *c,
 			     struct conn_ctx *cc, const char *url, const char *method)
 {
-	const char *auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
+	struct auth_scan as = { 0 };
+	const char *auth;
 	const char *clen = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
 	struct rbd_runtime *rt = rbd_app_runtime(srv->app);
 
@@ -173,6 +317,14 @@ static enum MHD_Result begin(struct rbd_server *srv, struct MHD_Connection *c,
 	peer_address(c, cc->req.peer, sizeof(cc->req.peer));
 	cc->max_body = rt->cfg->limits.max_body_bytes;
 	rbd_buf_init(&cc->body, cc->max_body);
+	/* One Authorization header, all of it: a second one or a NUL inside is refused
+	 * rather than reading the first one up to the NUL. */
+	MHD_get_connection_values_n(c, MHD_HEADER_KIND, scan_auth, &as);
+	if (as.n > 1) {
+		rbd_response_error(&cc->resp, 400, "bad_request", "more than one Authorization header");
+		return send_response(c, cc);
+	}
+	auth = as.nul ? "" : as.value;
 	if (rbd_ui_claims(url)) {
 		if (rbd_ui_preflight(&cc->ui_route, srv->ui, &cc->req, &cc->resp))
 			return send_response(c, cc);
@@ -208,6 +360,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		return begin(srv, c, cc, url, method);
 	}
 	if (cc->answered) {
+		if (!*upload_data_size)
+			track_set(srv, c, false);
 		*upload_data_size = 0;   /* discard what still arrives */
 		return MHD_YES;
 	}
@@ -220,10 +374,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	if (cc->too_big) {
 		char msg[96];
 
+		track_set(srv, c, false);
 		snprintf(msg, sizeof(msg), "the body is over the %zu-byte limit", cc->max_body);
 		rbd_response_error(&cc->resp, 413, "too_large", msg);
 		return send_response(c, cc);
 	}
+	track_set(srv, c, false);   /* the whole request is in */
 	cc->req.body = rbd_buf_cstr(&cc->body);
 	cc->req.body_len = cc->body.len;
 	if (cc->ui_route) {
@@ -244,6 +400,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 
 	if (!cc)
 		return;
+	track_set(srv, c, true);   /* keep-alive: the next request starts its clock now */
 	if (cc->resp.status) {
 		snprintf(labels, sizeof(labels), "route=\"%s\",code=\"%d\"",
 			 cc->ui_route ? rbd_ui_route_pattern(cc->ui_route) :
@@ -291,6 +448,20 @@ static int resolve_listen(struct sockaddr_storage *ss, socklen_t *len, const cha
 	return 0;
 }
 
+static void reaper_stop(struct rbd_server *srv)
+{
+	if (!srv->has_reaper)
+		return;
+	pthread_mutex_lock(&srv->mu);
+	srv->stopping = true;
+	pthread_cond_signal(&srv->reaper_cv);
+	pthread_mutex_unlock(&srv->mu);
+	pthread_join(srv->reaper, NULL);
+	srv->has_reaper = false;
+	pthread_mutex_destroy(&srv->mu);
+	pthread_cond_destroy(&srv->reaper_cv);
+}
+
 int rbd_server_start(struct rbd_server **out, struct rbd_app *app, int *out_port)
 {
 	struct rbd_runtime *rt = rbd_app_runtime(app);
@@ -309,15 +480,29 @@ int rbd_server_start(struct rbd_server **out, struct rbd_app *app, int *out_port
 		flags |= MHD_USE_IPv6;
 	srv->app = app;
 	srv->ui = rbd_ui_new();
+	pthread_mutex_init(&srv->mu, NULL);
+	pthread_cond_init(&srv->reaper_cv, NULL);
+	srv->conns.next = srv->conns.prev = &srv->conns;
+	srv->evict_at = cfg->limits.max_connections;
+	srv->deadline_ms = (int64_t)cfg->limits.connection_timeout_s * 1000;
+	if (pthread_create(&srv->reaper, NULL, reaper_main, srv) != 0) {
+		rc = rbd_err_set(RBD_EIO, "cannot start the connection reaper");
+		goto fail;
+	}
+	srv->has_reaper = true;
+	/* MHD's own limit sits above ours: past max_connections a new connection evicts
+	 * the oldest unfinished request instead of being refused. */
 	srv->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, srv,
 		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error, srv,
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)POOL_THREADS,
-		MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->limits.max_connections,
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned)(cfg->limits.max_connections +
+							cfg->limits.max_connections / 4 + POOL_THREADS),
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)cfg->limits.max_connections_per_ip,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->limits.connection_timeout_s,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+		MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv,
 		MHD_OPTION_END);
 	if (!srv->d) {
 		rc = rbd_err_set(RBD_EIO, "cannot listen on %s:%d", cfg->listen_host, cfg->listen_port);
@@ -331,6 +516,7 @@ int rbd_server_start(struct rbd_server **out, struct rbd_app *app, int *out_port
 fail:
 	rbd_runtime_release(rt);
 	rbd_ui_free(srv->ui);
+	reaper_stop(srv);
 	free(srv);
 	return rc;
 }
@@ -349,5 +535,6 @@ void rbd_server_stop(struct rbd_server *srv, int drain_ms)
 	if (s != MHD_INVALID_SOCKET)
 		close(s);
 	rbd_ui_free(srv->ui);
+	reaper_stop(srv);
 	free(srv);
 }

@@ -469,6 +469,16 @@ int rbd_tx_incident_exists(struct rbd_tx *tx, bool *out, int64_t id)
 	return rc;
 }
 
+int rbd_tx_action_mark_dry_run(struct rbd_tx *tx, int64_t id)
+{
+	sqlite3_stmt *st = rbd_store_stmt(tx->c, ST_ACT_DRY_RUN);
+
+	if (!st)
+		return RBD_EUNAVAIL;
+	sqlite3_bind_int64(st, 1, id);
+	return rbd_store_step_done(tx->c, st, "mark dry-run");
+}
+
 int rbd_tx_action_start(struct rbd_tx *tx, int64_t id, enum rbd_action_state from,
 			int64_t now_ms)
 {

@@ -152,6 +152,8 @@ int rbd_tx_incident_exists(struct rbd_tx *tx, bool *out, int64_t id);
 /* Marks running (started_at = now). RBD_ECONFLICT unless in state from. */
 int rbd_tx_action_start(struct rbd_tx *tx, int64_t id, enum rbd_action_state from,
 			int64_t now_ms);
+/* Marks an action that became `dry_run` when claimed as a dry run ("dry_run": true). */
+int rbd_tx_action_mark_dry_run(struct rbd_tx *tx, int64_t id);
 /* Records the end of a run: state is where a running action may go. */
 int rbd_tx_action_finish(struct rbd_tx *tx, int64_t id, enum rbd_action_state state, bool has_exit,
 			 int exit_code, int term_signal, const char *output, const char *result,

@@ -112,7 +112,32 @@ static void test_routes__body_and_strings(void)
 	CHECK_INT(rbd_routes_body(&body, &req), RBD_EINVAL);
 }
 
+/* D7: a NUL in a body (the escape or a raw byte) is refused, never read up to the NUL. */
+static void test_routes__body_nul_refused(void)
+{
+	static const char raw[] = "{\"text\":\"a\0b\"}";
+	struct rbd_request req = { 0 };
+	cJSON *body = NULL;
+
+	req.body = "{\"text\":\"rollback done\\u0000 NOT verified\"}";
+	req.body_len = strlen(req.body);
+	CHECK_INT(rbd_routes_body(&body, &req), RBD_EINVAL);
+	CHECK_STR(rbd_err_msg(), "a string contains NUL (\\u0000)");
+	CHECK(body == NULL);
+	req.body = raw;
+	req.body_len = sizeof(raw) - 1;
+	CHECK_INT(rbd_routes_body(&body, &req), RBD_EINVAL);
+	/* an escaped backslash followed by u0000 is text, not a NUL */
+	req.body = "{\"text\":\"a \\\\u0000 b\"}";
+	req.body_len = strlen(req.body);
+	CHECK_INT(rbd_routes_body(&body, &req), 0);
+	REQUIRE(body);
+	CHECK_STR(cJSON_GetObjectItemCaseSensitive(body, "text")->valuestring, "a \\u0000 b");
+	cJSON_Delete(body);
+}
+
 static const struct rbd_test_case cases[] = {
+	RBD_TEST(test_routes__body_nul_refused),
 	RBD_TEST(test_routes__parse_id),
 	RBD_TEST(test_routes__int_arg),
 	RBD_TEST(test_routes__body_and_strings),
