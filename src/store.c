@@ -525,6 +525,24 @@ static int run_batch(struct rbd_store *s, struct job *batch)
 	return 0;
 }
 
+/* Readiness follows the last real write: failed when a job could not be stored
+ * (its own database error, or the batch's transaction or commit failed). */
+static void note_outcome(struct rbd_store *s, const struct job *batch)
+{
+	int failed = -1;
+
+	for (const struct job *j = batch; j; j = j->next) {
+		if (j->probe)
+			continue;
+		if (j->rc == RBD_EUNAVAIL)
+			failed = 1;
+		else if (failed < 0)
+			failed = 0;
+	}
+	if (failed >= 0)
+		atomic_store(&s->write_failed, failed);
+}
+
 static void *writer_main(void *arg)
 {
 	struct rbd_store *s = arg;
@@ -548,6 +566,7 @@ static void *writer_main(void *arg)
 		pthread_mutex_unlock(&s->mu);
 
 		rc = run_batch(s, batch);
+		note_outcome(s, batch);
 		wake = 0;
 		for (j = batch; j; j = j->next)
 			wake |= !j->rc && j->wake;
@@ -569,9 +588,9 @@ static void *writer_main(void *arg)
 	return NULL;
 }
 
-int rbd_store_write(struct rbd_store *s, rbd_tx_fn fn, void *arg)
+static int store_write(struct rbd_store *s, rbd_tx_fn fn, void *arg, int probe)
 {
-	struct job j = { .fn = fn, .arg = arg };
+	struct job j = { .fn = fn, .arg = arg, .probe = probe };
 
 	if (!s->has_thread)
 		return rbd_err_set(RBD_EUNAVAIL, "store opened read-only");
@@ -596,12 +615,28 @@ int rbd_store_write(struct rbd_store *s, rbd_tx_fn fn, void *arg)
 	return j.rc;
 }
 
+int rbd_store_write(struct rbd_store *s, rbd_tx_fn fn, void *arg)
+{
+	return store_write(s, fn, arg, 0);
+}
+
 static int ready_probe(struct rbd_tx *tx, void *arg)
 {
 	char now[24];
 
+	(void)arg;
 	snprintf(now, sizeof(now), "%lld", (long long)rbd_now_ms());
 	return rbd_tx_setting_set(tx, "ready_probe", now);
+}
+
+/* After a failed write, a small probe proves little (it can fit where an ingest does
+ * not, e.g. in WAL space already allocated): the probe then stores READY_FILL bytes,
+ * which needs new space on a full disk, and frees them again in a second commit. */
+#define READY_FILL (256 * 1024)
+
+static int ready_fill(struct rbd_tx *tx, void *arg)
+{
+	return rbd_tx_setting_set(tx, "ready_probe_fill", arg);
 }
 
 int rbd_store_migrated(const struct rbd_store *s)
@@ -611,7 +646,22 @@ int rbd_store_migrated(const struct rbd_store *s)
 
 int rbd_store_ready(struct rbd_store *s)
 {
-	return rbd_store_write(s, ready_probe, NULL);
+	char *fill;
+	int rc;
+
+	if (!atomic_load(&s->write_failed))
+		return store_write(s, ready_probe, NULL, 1);
+	fill = rbd_calloc(READY_FILL + 1, 1);
+	memset(fill, 'r', READY_FILL);
+	rc = store_write(s, ready_fill, fill, 1);
+	free(fill);
+	if (!rc)
+		rc = store_write(s, ready_fill, "", 1);
+	if (rc)
+		return rbd_err_set(RBD_EUNAVAIL, "the last write failed and the database cannot grow: %s",
+				   rbd_err_msg());
+	atomic_store(&s->write_failed, 0);
+	return 0;
 }
 
 void rbd_store_on_commit(struct rbd_store *s, void (*fn)(void *ctx), void *ctx)

@@ -53,6 +53,7 @@ struct job {
 	int rc;
 	int done;
 	int wake;             /* rbd_tx_wake(): made work for the executor */
+	int probe;            /* a readiness probe: its outcome is not "the last write" */
 	pthread_cond_t cv;    /* signalled when done: one waiter per job, no herd */
 	char msg[256];        /* the writer thread's error message for this job */
 	struct job *next;
@@ -92,6 +93,7 @@ struct rbd_store {
 	void (*on_stats)(void *, int64_t, int);
 	void *on_stats_ctx;
 	struct fault fault;
+	atomic_int write_failed;   /* the last write job failed to be stored (readiness) */
 };
 
 

@@ -35,7 +35,9 @@ void rbd_store_close(struct rbd_store *s);
 int rbd_store_migrate(struct rbd_store *s, int *applied);
 /* How many migrations rbd_store_open applied (with RBD_STORE_MIGRATE). */
 int rbd_store_migrated(const struct rbd_store *s);
-/* 0 when a write transaction can be opened and committed now, else RBD_EUNAVAIL. */
+/* 0 when a write transaction can be opened and committed now, else RBD_EUNAVAIL. When
+ * the last write job failed to be stored, the probe must also grow the database (a
+ * small write can still fit on a full disk); it is ready again once that succeeds. */
 int rbd_store_ready(struct rbd_store *s);
 
 /* Called on the writer thread after a commit that carried a job that called
