@@ -3,7 +3,7 @@
 BUILD ?= build
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all deps build run test clean bench drill
+.PHONY: all deps build run test clean bench drill fuzz
 
 all: build
 
@@ -23,6 +23,14 @@ test: build
 # The live setup of tests/live for a person: prints the URLs and the faults; Ctrl-C stops it.
 drill: build
 	@scripts/drill.sh $(BUILD)/runbookd
+
+# Each libFuzzer target for FUZZ_SECONDS (default 300) on its corpus in $(BUILD)/fuzz/work.
+FUZZ_SECONDS ?= 300
+fuzz: build
+	@test -d $(BUILD)/fuzz || { echo "fuzz targets need clang with libFuzzer (libclang-rt-14-dev)"; exit 1; }
+	@for t in payload matcher template config time; do \
+	  tests/fuzz/run.sh $(BUILD)/fuzz/fuzz_$$t $$t $(FUZZ_SECONDS) $(BUILD)/fuzz/work || exit 1; \
+	done
 
 bench: build
 	@scripts/install-deps.sh --bench

@@ -12,6 +12,7 @@ PKGS=(
   # the live suite (tests/live) and `make drill`: real exporters and services
   redis-server redis-tools prometheus-redis-exporter prometheus-node-exporter util-linux
   mariadb-server mariadb-client prometheus-mysqld-exporter
+  clang libclang-rt-14-dev
 )
 if [ "${1:-}" = "--bench" ]; then
   PKGS+=(wrk webhook)
