@@ -457,7 +457,8 @@ static bool param_listed(const struct rbd_param_spec *spec, const char *value)
  * Checks a rendered param value against spec. Returns 0 when it may be used, else
  * RBD_EREFUSED with "param NAME: value \"...\" <reason>" (value quoted safely: cut to
  * 64 bytes, non-printables escaped). Refused: empty; over 1024 bytes; a control
- * character (< 0x20 or 0x7f); invalid UTF-8; starting with '-' or '@' unless one_of
+ * character (< 0x20 or 0x7f); invalid UTF-8; starting with '-' or '@' (or any non-ASCII
+ * character: lookalikes such as U+FF0D) unless one_of
  * lists it literally; not in one_of (when set); not matching pattern (when set);
  * a spec with neither. When both one_of and pattern are set, both must pass.
  */
@@ -498,6 +499,15 @@ int rbd_param_check(const struct rbd_param_spec *spec, const char *value)
 	if ((value[0] == '-' || value[0] == '@') && !listed) {
 		rc = rbd_err_set(RBD_EREFUSED, "param %.64s: value %s starts with '%c' (option-shaped) and "
 				 "one_of does not list it", name, rbd_buf_cstr(&q), value[0]);
+		goto done;
+	}
+	/* Lookalikes of '-' (U+2010-2015, U+2212, U+FE58, U+FE63, U+FF0D "－rf") and of
+	 * '@' (U+FF20) pass the check above; some programs or terminals fold them.
+	 * Safest rule: a value must start with an ASCII character unless listed. */
+	if ((unsigned char)value[0] >= 0x80 && !listed) {
+		rc = rbd_err_set(RBD_EREFUSED, "param %.64s: value %s starts with a non-ASCII character "
+				 "(it could stand for '-' or '@') and one_of does not list it", name,
+				 rbd_buf_cstr(&q));
 		goto done;
 	}
 	if (!spec->one_of && !spec->pattern) {

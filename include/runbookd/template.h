@@ -81,7 +81,8 @@ struct rbd_param_spec {
  * Checks a rendered param value. RBD_EREFUSED with the reason when the value is empty,
  * longer than 1024 bytes, contains a control character or NUL, is not valid UTF-8,
  * fails one_of/pattern (both must pass when both are set; neither set is refused),
- * or starts with '-' or '@' without being named literally in one_of. The message
+ * or starts with '-' or '@' or any non-ASCII character (a lookalike such as "－rf",
+ * U+FF0D) without being named literally in one_of. The message
  * quotes the value cut to 64 bytes with non-printable bytes as \xNN.
  */
 int rbd_param_check(const struct rbd_param_spec *spec, const char *value);

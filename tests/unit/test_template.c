@@ -457,6 +457,36 @@ static void test_template__param_option_listed_literally(void)
 	rbd_param_spec_clear(&pat);
 }
 
+/* Lookalikes of '-' and '@' ("－rf", U+FF0D) and any other non-ASCII first character
+ * are refused unless one_of names the value; non-ASCII later in a value is fine. */
+static void test_template__param_lookalike_first_char(void)
+{
+	struct rbd_param_spec lax = spec_pattern("(?s).*");
+	struct rbd_param_spec s = { 0 };
+	static const char *const bad[] = {
+		"\xef\xbc\x8drf",         /* U+FF0D FULLWIDTH HYPHEN-MINUS */
+		"\xe2\x80\x90rf",         /* U+2010 HYPHEN */
+		"\xe2\x80\x93rf",         /* U+2013 EN DASH */
+		"\xe2\x88\x92rf",         /* U+2212 MINUS SIGN */
+		"\xef\xb9\xa3rf",         /* U+FE63 SMALL HYPHEN-MINUS */
+		"\xef\xbc\xa0" "file",  /* U+FF20 FULLWIDTH COMMERCIAL AT */
+		"\xc3\xa9t\xc3\xa9",      /* any non-ASCII first character */
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		CHECK_REFUSED(&lax, bad[i]);
+		CHECK(strstr(rbd_err_msg(), "non-ASCII") != NULL);
+	}
+	CHECK_INT(rbd_param_check(&lax, "caf\xc3\xa9"), 0);
+	s.name = rbd_strdup("flag");
+	s.n_one_of = 1;
+	s.one_of = rbd_calloc(1, sizeof(char *));
+	s.one_of[0] = rbd_strdup("\xef\xbc\x8drf");
+	CHECK_INT(rbd_param_check(&s, "\xef\xbc\x8drf"), 0);   /* listed literally */
+	rbd_param_spec_clear(&s);
+	rbd_param_spec_clear(&lax);
+}
+
 static void test_template__param_messages(void)
 {
 	struct rbd_param_spec one = spec_one_of();
@@ -547,6 +577,7 @@ static const struct rbd_test_case cases[] = {
 	RBD_TEST(test_template__param_corpus_refused),
 	RBD_TEST(test_template__param_builtin_checks_beat_lax_pattern),
 	RBD_TEST(test_template__param_option_listed_literally),
+	RBD_TEST(test_template__param_lookalike_first_char),
 	RBD_TEST(test_template__param_messages),
 	RBD_TEST(test_template__corpus_through_render_and_check),
 };
