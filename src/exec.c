@@ -23,6 +23,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -571,3 +572,54 @@ done:
 	rbd_buf_free(&cand);
 	return rc;
 }
+
+/* /proc/PID/stat field 22: the start time in clock ticks since boot; 0 when unknown.
+ * The command name (field 2) may hold spaces and parentheses: fields are counted
+ * from its closing parenthesis, the last one on the line. */
+int64_t rbd_exec_start_time(pid_t pid)
+{
+	char path[64], buf[1024], *p, *end;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	if (!p)
+		return 0;
+	/* p is at the ')' that ends field 2; each step moves to the space before the
+	 * next field: 20 steps reach the one before field 22 */
+	for (int field = 2; field < 22 && p; field++)
+		p = strchr(p + 1, ' ');
+	if (!p)
+		return 0;
+	errno = 0;
+	{
+		long long v = strtoll(p + 1, &end, 10);
+
+		return (errno || end == p + 1 || v <= 0) ? 0 : (int64_t)v;
+	}
+}
+
+int rbd_exec_kill_orphan(int64_t pgid, int64_t start)
+{
+	int64_t now;
+
+	if (pgid <= 1 || pgid > INT_MAX || start <= 0)
+		return 0;
+	now = rbd_exec_start_time((pid_t)pgid);
+	if (now != start)
+		return 0;       /* gone, or the pid was reused by another process */
+	if (kill(-(pid_t)pgid, SIGKILL) == -1)
+		return errno == ESRCH ? 0 : rbd_err_set(RBD_EIO, "kill process group %lld: %s",
+							 (long long)pgid, strerror(errno));
+	return 1;
+}
+

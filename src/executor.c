@@ -183,13 +183,47 @@ static int claim_job(struct rbd_tx *tx, void *arg)
 	return rc;
 }
 
-static void run_process(struct outcome *o, const struct rbd_rendered *r, const struct rbd_config *cfg)
+struct spawned {
+	struct rbd_executor *ex;
+	int64_t id;
+	int64_t pgid;
+	int64_t start;
+};
+
+static int spawned_job(struct rbd_tx *tx, void *arg)
 {
+	const struct spawned *sp = arg;
+
+	return rbd_tx_action_set_process(tx, sp->id, sp->pgid, sp->start);
+}
+
+/* Right after the fork: the child's group (its own session: pgid = pid) and start time
+ * are recorded, so that a restart after kill -9 can end a group left running. */
+static void on_spawn(void *ctx, pid_t pid)
+{
+	struct spawned *sp = ctx;
+	char id[24];
+
+	sp->pgid = pid;
+	sp->start = rbd_exec_start_time(pid);
+	if (rbd_store_write(sp->ex->app->store, spawned_job, sp) == 0)
+		return;
+	snprintf(id, sizeof(id), "%lld", (long long)sp->id);
+	rbd_log_warn("could not record the action's process group", "action_id", id,
+		     "error", rbd_err_msg());
+}
+
+static void run_process(struct outcome *o, const struct rbd_rendered *r, const struct rbd_config *cfg,
+			struct rbd_executor *ex, int64_t action_id)
+{
+	struct spawned sp = { ex, action_id, 0, 0 };
 	struct rbd_exec_opts opts = {
 		.argv = (const char *const *)r->argv,
 		.timeout_ms = r->timeout_ms > 0 ? r->timeout_ms : 60000,
 		.grace_ms = cfg->limits.kill_grace_ms,
 		.output_cap = cfg->limits.action_output_bytes,
+		.on_spawn = on_spawn,
+		.ctx = &sp,
 	};
 	struct rbd_exec_result res = { 0 };
 
@@ -457,7 +491,7 @@ static void execute(struct rbd_executor *ex, struct claim *c)
 	if (cfg->mode == RBD_MODE_DRY_RUN) {
 		snprintf(o.reason, sizeof(o.reason), "refused: dry-run mode");
 	} else if (c->r.kind == RBD_ACTION_RUN) {
-		run_process(&o, &c->r, cfg);
+		run_process(&o, &c->r, cfg, ex, c->id);
 	} else if (c->r.kind == RBD_ACTION_HTTP) {
 		run_http(&o, &c->r, cfg, c->rule);
 	} else {
@@ -599,8 +633,30 @@ static int recover_job(struct rbd_tx *tx, void *arg)
 
 	for (size_t i = 0; !rc && i < n; i++) {
 		cJSON *d = cJSON_CreateObject();
+		int64_t pgid = 0, start = 0;
+		int killed;
 
 		cJSON_AddStringToObject(d, "reason", "runbookd stopped while it was running; not re-run");
+		rc = rbd_tx_action_process(tx, ids[i], &pgid, &start);
+		if (!rc && pgid > 0) {
+			/* Its process group may still run, unsupervised: end it if the
+			 * recorded leader is still there (same pid and start time). */
+			killed = rbd_exec_kill_orphan(pgid, start);
+			cJSON_AddNumberToObject(d, "process_group", (double)pgid);
+			cJSON_AddBoolToObject(d, "process_group_killed", killed == 1);
+			if (killed == 1) {
+				char id[24], g[24];
+
+				snprintf(id, sizeof(id), "%lld", (long long)ids[i]);
+				snprintf(g, sizeof(g), "%lld", (long long)pgid);
+				rbd_log_warn("killed the process group an interrupted action left running",
+					     "action_id", id, "pgid", g);
+			}
+		}
+		if (rc) {
+			cJSON_Delete(d);
+			break;
+		}
 		rc = rbd_timeline_add(tx, rbd_tx_incident_of_action(tx, ids[i]),
 				      RBD_EVENT_ACTION_INTERRUPTED, "runbookd", ids[i], d);
 	}

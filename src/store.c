@@ -60,6 +60,9 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_ACT_FINISH] = "UPDATE actions SET state = ?2, exit_code = ?3, term_signal = ?4, output = ?5, "
 		"result = ?6, reason = coalesce(?7, reason), finished_at = ?8 WHERE id = ?1 AND state = ?9",
 	[ST_ACT_DRY_RUN] = "UPDATE actions SET dry_run = 1 WHERE id = ?1",
+	[ST_ACT_SET_PROCESS] = "UPDATE actions SET pgid = ?2, proc_start = ?3 WHERE id = ?1 "
+		"AND state = 'running'",
+	[ST_ACT_GET_PROCESS] = "SELECT pgid, proc_start FROM actions WHERE id = ?1",
 	[ST_RULE_RUNS] = "SELECT count(*) FROM actions WHERE rule = ?1 AND started_at >= ?2",
 	[ST_RULE_FAILS] = "SELECT count(*) FROM actions WHERE rule = ?1 AND finished_at >= ?2 "
 		"AND state IN (?3, ?4, ?5, ?6)",     /* the failure states */

@@ -469,6 +469,37 @@ int rbd_tx_incident_exists(struct rbd_tx *tx, bool *out, int64_t id)
 	return rc;
 }
 
+int rbd_tx_action_set_process(struct rbd_tx *tx, int64_t id, int64_t pgid, int64_t start)
+{
+	sqlite3_stmt *st = rbd_store_stmt(tx->c, ST_ACT_SET_PROCESS);
+
+	if (!st)
+		return RBD_EUNAVAIL;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, pgid);
+	sqlite3_bind_int64(st, 3, start);
+	return rbd_store_step_done(tx->c, st, "record process group");
+}
+
+int rbd_tx_action_process(struct rbd_tx *tx, int64_t id, int64_t *pgid, int64_t *start)
+{
+	sqlite3_stmt *st = rbd_store_stmt(tx->c, ST_ACT_GET_PROCESS);
+	int rc;
+
+	*pgid = *start = 0;
+	if (!st)
+		return RBD_EUNAVAIL;
+	sqlite3_bind_int64(st, 1, id);
+	rc = rbd_store_step(tx->c, st);
+	if (rc == SQLITE_ROW) {
+		*pgid = sqlite3_column_int64(st, 0);
+		*start = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_reset(st);
+	return (rc == SQLITE_ROW || rc == SQLITE_DONE) ? 0 :
+		rbd_store_db_error(tx->c->db, rc, "process group");
+}
+
 int rbd_tx_action_mark_dry_run(struct rbd_tx *tx, int64_t id)
 {
 	sqlite3_stmt *st = rbd_store_stmt(tx->c, ST_ACT_DRY_RUN);

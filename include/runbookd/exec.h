@@ -66,4 +66,13 @@ void rbd_exec_result_clear(struct rbd_exec_result *r);
  */
 int rbd_exec_resolve(char **out, const char *prog, const char *path);
 
+/* The start time of process pid (clock ticks since boot, /proc/PID/stat), 0 if unknown. */
+int64_t rbd_exec_start_time(pid_t pid);
+/*
+ * After a crash: SIGKILLs process group pgid if its leader still exists and started at
+ * `start` (so a reused pid is never signalled). 1 when killed, 0 when there was nothing
+ * (or nothing verifiable) to kill, negative on error.
+ */
+int rbd_exec_kill_orphan(int64_t pgid, int64_t start);
+
 #endif

@@ -154,6 +154,10 @@ int rbd_tx_incident_exists(struct rbd_tx *tx, bool *out, int64_t id);
 /* Marks running (started_at = now). RBD_ECONFLICT unless in state from. */
 int rbd_tx_action_start(struct rbd_tx *tx, int64_t id, enum rbd_action_state from,
 			int64_t now_ms);
+/* Records a running action's process group and its leader's start time (ticks since
+ * boot); reads them back (0, 0 when none was recorded). */
+int rbd_tx_action_set_process(struct rbd_tx *tx, int64_t id, int64_t pgid, int64_t start);
+int rbd_tx_action_process(struct rbd_tx *tx, int64_t id, int64_t *pgid, int64_t *start);
 /* Marks an action that became `dry_run` when claimed as a dry run ("dry_run": true). */
 int rbd_tx_action_mark_dry_run(struct rbd_tx *tx, int64_t id);
 /* Records the end of a run: state is where a running action may go. */
