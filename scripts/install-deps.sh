@@ -12,8 +12,9 @@ PKGS=(
   # the live suite (tests/live) and `make drill`: real exporters and services
   redis-server redis-tools prometheus-redis-exporter prometheus-node-exporter util-linux
   mariadb-server mariadb-client prometheus-mysqld-exporter
-  clang libclang-rt-14-dev
 )
+# Tests only (not the image's build stage): clang and libFuzzer for tests/fuzz.
+PKGS+=(clang libclang-rt-14-dev)
 if [ "${1:-}" = "--bench" ]; then
   PKGS+=(wrk webhook)
 fi
