@@ -227,6 +227,14 @@ static void parse_form(struct MHD_Connection *c, struct conn_ctx *cc)
 	MHD_destroy_post_processor(pp);
 }
 
+static bool form_has_nul(const struct form *f)
+{
+	for (int i = 0; i < f->n; i++)
+		if (memchr(f->val[i].data ? f->val[i].data : "", '\0', f->val[i].len))
+			return true;
+	return false;
+}
+
 static void form_clear(struct form *f)
 {
 	for (int i = 0; i < f->n; i++) {
@@ -384,6 +392,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	cc->req.body_len = cc->body.len;
 	if (cc->ui_route) {
 		parse_form(c, cc);
+		if (form_has_nul(&cc->form)) {
+			/* "%00" would cut a note, a comment or a token short (as \u0000 would
+			 * in the API's JSON): refused. */
+			rbd_response_error(&cc->resp, 400, "bad_request", "a form field contains NUL (%00)");
+			return send_response(c, cc);
+		}
 		rbd_ui_handle(cc->ui_route, srv->ui, srv->app, &cc->req, &cc->resp);
 		return send_response(c, cc);
 	}

@@ -113,6 +113,27 @@ check "D7 comment with \\u0000 is 400" "$(status)" 400
 check "D7 one note stored" "$(sql "select count(*) from events where kind = 'note.added'")" 1
 check "D7 nothing decided" "$(sql "select count(*) from approvals")" 0
 
+# --- the console's forms: "%00" is refused like \u0000 (a cut token would sign in,
+# a cut note would be stored)
+curl -s -o /dev/null -D "$T/h" "$BASE/ui/login"
+pre=$(sed -n 's/^Set-Cookie: rbd_pre=\([0-9a-f]*\);.*/\1/Ip' "$T/h" | head -1)
+code=$(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: rbd_pre=$pre" \
+       --data "token=$OPERATOR%00junk&pre=$pre" "$BASE/ui/login")
+check "D4/D7 console sign-in with TOKEN%00junk is 400" "$code" 400
+code=$(curl -s -o /dev/null -D "$T/h" -w '%{http_code}' -H "Cookie: rbd_pre=$pre" \
+       --data "token=$OPERATOR&pre=$pre" "$BASE/ui/login")
+check "console control: the token alone signs in" "$code" 303
+sid=$(sed -n 's/^Set-Cookie: rbd_session=\([0-9a-f]*\);.*/\1/Ip' "$T/h" | head -1)
+csrf=$(curl -s -H "Cookie: rbd_session=$sid" "$BASE/ui/" | grep -o 'name="csrf" value="[0-9a-f]*"' |
+       head -1 | cut -d'"' -f4)
+code=$(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: rbd_session=$sid" \
+       --data "text=rollback%20done%00%20NOT%20verified&csrf=$csrf" "$BASE/ui/incidents/$inc/notes")
+check "D7 console note with %00 is 400" "$code" 400
+code=$(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: rbd_session=$sid" \
+       --data "text=verified&csrf=$csrf" "$BASE/ui/incidents/$inc/notes")
+check "console control: a plain note is stored" "$code" 303
+check "D7 two notes now, none cut" "$(sql "select group_concat(json_extract(detail, '\$.text'), '|') from events where kind = 'note.added'")" 'a \u0000 written out is fine|verified'
+
 # --- an action that becomes dry_run when claimed says "dry_run": true
 sed -i 's/^mode: enforce/mode: dry-run/' "$T/runbookd.yaml"
 kill -HUP "$RBD_PID"
