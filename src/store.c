@@ -528,22 +528,17 @@ static int run_batch(struct rbd_store *s, struct job *batch)
 	return 0;
 }
 
-/* Readiness follows the last real write: failed when a job could not be stored
- * (its own database error, or the batch's transaction or commit failed). */
+/* Readiness: a write job that failed to be stored (its own database error, or the
+ * batch's transaction or commit failed) makes the store "degraded" until a probe that
+ * grows the database succeeds (rbd_store_ready). Later small writes do not clear it:
+ * they can fit on a full disk where a delivery does not. */
 static void note_outcome(struct rbd_store *s, const struct job *batch)
 {
-	int failed = -1;
-
-	for (const struct job *j = batch; j; j = j->next) {
-		if (j->probe)
-			continue;
-		if (j->rc == RBD_EUNAVAIL)
-			failed = 1;
-		else if (failed < 0)
-			failed = 0;
-	}
-	if (failed >= 0)
-		atomic_store(&s->write_failed, failed);
+	for (const struct job *j = batch; j; j = j->next)
+		if (!j->probe && j->rc == RBD_EUNAVAIL) {
+			atomic_store(&s->write_failed, 1);
+			return;
+		}
 }
 
 static void *writer_main(void *arg)

@@ -93,7 +93,7 @@ struct rbd_store {
 	void (*on_stats)(void *, int64_t, int);
 	void *on_stats_ctx;
 	struct fault fault;
-	atomic_int write_failed;   /* the last write job failed to be stored (readiness) */
+	atomic_int write_failed;   /* a write job failed to be stored since the last growth probe */
 };
 
 
