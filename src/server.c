@@ -286,6 +286,8 @@ static enum MHD_Result send_response(struct MHD_Connection *c, struct conn_ctx *
 struct auth_scan {
 	int n;                /* Authorization headers */
 	const char *value;
+	const char *next_key; /* the name of the header after it, in the order received */
+	bool want_next;
 	bool nul;             /* a value with a NUL inside ("Bearer TOKEN\0junk") */
 };
 
@@ -295,13 +297,39 @@ static enum MHD_Result scan_auth(void *cls, enum MHD_ValueKind kind, const char 
 	struct auth_scan *a = cls;
 
 	(void)kind;
+	if (a->want_next) {
+		a->next_key = key;
+		a->want_next = false;
+	}
 	if (key_size != 13 || strncasecmp(key, "Authorization", 13) != 0)
 		return MHD_YES;
 	a->n++;
 	a->value = value;
+	a->want_next = true;
 	if (!value || strlen(value) != value_size)
 		a->nul = true;
 	return MHD_YES;
+}
+
+/*
+ * libmicrohttpd 0.9.75 (Debian 12) ends a header value at a NUL and reports the
+ * shortened length, so "Bearer TOKEN\0junk" reads as "Bearer TOKEN". It parses the
+ * head in place: each line's CR LF (or bare LF) is overwritten with zeros and the
+ * next line starts right after. So after an honest value come one or two zeros and
+ * then the next header's name, or the zeros of the empty line that ends the head;
+ * anything else is bytes that were hidden behind a NUL. Both reads stay inside that
+ * line's terminator or the head's empty line.
+ */
+static bool auth_hidden_bytes(const struct auth_scan *a)
+{
+	const char *p;
+
+	if (!a->value)
+		return false;
+	p = a->value + strlen(a->value) + 1;
+	if (a->next_key)
+		return p != a->next_key && !(p[0] == '\0' && p + 1 == a->next_key);
+	return p[0] != '\0' || p[1] != '\0';
 }
 
 /* First call for a request: route, authenticate, check the declared length. */
@@ -332,7 +360,12 @@ static enum MHD_Result begin(struct rbd_server *srv, struct MHD_Connection *c,
 		rbd_response_error(&cc->resp, 400, "bad_request", "more than one Authorization header");
 		return send_response(c, cc);
 	}
-	auth = as.nul ? "" : as.value;
+	if (as.nul || auth_hidden_bytes(&as)) {
+		rbd_response_error(&cc->resp, 400, "bad_request",
+				   "the Authorization header has a NUL byte inside");
+		return send_response(c, cc);
+	}
+	auth = as.value;
 	if (rbd_ui_claims(url)) {
 		if (rbd_ui_preflight(&cc->ui_route, srv->ui, &cc->req, &cc->resp))
 			return send_response(c, cc);

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Defects found by attacking the service (issue 11), each over real HTTP:
 # D1 an http action's `..` path segment is sent as stored (the receiving server sees
-# the same bytes); D5 two Authorization
+# the same bytes); D4 a NUL inside the Authorization value; D5 two Authorization
 # headers are refused; D6 ids in paths are digits only; D7 `\u0000` in notes and
 # comments is refused; an action that becomes dry_run when claimed says so.
 source "$(dirname "$0")/../lib.sh"
@@ -80,10 +80,18 @@ PY
 }
 check "D4 control: the token alone authenticates" \
   "$(raw "GET /api/v1/incidents HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer $VIEWER\r\nConnection: close\r\n\r\n")" 200
-# `Bearer TOKEN\0junk`: libmicrohttpd 0.9.75 (Debian 12) hands out header values as C
-# strings already cut at the NUL, with no API to the raw bytes, so runbookd cannot see
-# the junk (the value-size check in server.c takes effect with a libmicrohttpd that
-# reports it). Not asserted here: see README, "Known limits".
+# `Bearer TOKEN\0junk` is refused wherever the header stands, and whatever follows the
+# NUL (libmicrohttpd cuts the value there; server.c looks past it).
+check "D4 token NUL junk refused" \
+  "$(raw "GET /api/v1/incidents HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer $VIEWER\\x00junk\r\nConnection: close\r\n\r\n")" 400
+check "D4 token NUL junk as the last header refused" \
+  "$(raw "GET /api/v1/incidents HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: Bearer $VIEWER\\x00junk\r\n\r\n")" 400
+check "D4 token NUL NUL junk refused" \
+  "$(raw "GET /api/v1/incidents HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer $VIEWER\\x00\\x00junk\r\nConnection: close\r\n\r\n")" 400
+check "D4 control: the token as the last header authenticates" \
+  "$(raw "GET /api/v1/incidents HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: Bearer $VIEWER\r\n\r\n")" 200
+check "D4 control: bare LF line ends authenticate" \
+  "$(raw "GET /api/v1/incidents HTTP/1.1\nHost: x\nAuthorization: Bearer $VIEWER\nConnection: close\n\n")" 200
 
 # --- D5: two Authorization headers are refused (the valid one first)
 api GET /api/v1/incidents "$VIEWER" -H "Authorization: Bearer not-a-token" >/dev/null
