@@ -6,6 +6,7 @@ set -euo pipefail
 PKGS=(
   gcc make cmake pkg-config
   libmicrohttpd-dev libcjson-dev libyaml-dev libsqlite3-dev libcurl4-openssl-dev libpcre2-dev
+  libpq-dev postgresql
   curl jq sqlite3 python3 python3-yaml procps iproute2
   prometheus-alertmanager prometheus cmark
   chromium chromium-driver python3-selenium
