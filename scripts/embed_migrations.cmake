@@ -1,6 +1,10 @@
-# Turns migrations/NNNN_name.sql into a C table: {version, name, sql}.
+# Turns migrations/NNNN_name.sql into a C table: {version, name, sql}, named SYMBOL
+# (rbd_migrations for SQLite, rbd_pg_migrations for PostgreSQL).
+if(NOT SYMBOL)
+  set(SYMBOL rbd_migrations)
+endif()
 set(body "/* generated from migrations/ by scripts/embed_migrations.cmake */\n")
-string(APPEND body "#include \"runbookd/migrate.h\"\n\nconst struct rbd_migration rbd_migrations[] = {\n")
+string(APPEND body "#include \"runbookd/migrate.h\"\n\nconst struct rbd_migration ${SYMBOL}[] = {\n")
 set(count 0)
 string(REPLACE "|" ";" FILES "${FILES}")
 foreach(f ${FILES})
@@ -16,6 +20,6 @@ foreach(f ${FILES})
   string(APPEND body "  { ${ver}, \"${name}\", (const char[]){${sql} 0x00} },\n")
   math(EXPR count "${count}+1")
 endforeach()
-string(APPEND body "};\nconst size_t rbd_migrations_count = ${count};\n")
+string(APPEND body "};\nconst size_t ${SYMBOL}_count = ${count};\n")
 file(WRITE ${OUT}.tmp "${body}")
 execute_process(COMMAND ${CMAKE_COMMAND} -E copy_if_different ${OUT}.tmp ${OUT})

@@ -142,19 +142,22 @@ static int cmd_migrate(const struct opts *o)
 	struct rbd_config *cfg = NULL;
 	struct rbd_store *s = NULL;
 	int applied = 0, rc = load_config(&cfg, o);
+	char dbname[512];
 
 	if (rc)
 		return rc;
-	rc = rbd_store_open(&s, cfg->database, RBD_STORE_NO_WRITER | RBD_STORE_MIGRATE);
+	rc = rbd_store_open_with(&s, cfg->database, RBD_STORE_NO_WRITER | RBD_STORE_MIGRATE,
+				 cfg->database_password_file);
 	if (!rc)
 		applied = rbd_store_migrated(s);
+	rbd_store_display(dbname, sizeof(dbname), cfg->database);
 	if (rc) {
 		fprintf(stderr, "migrate: %s\n", rbd_err_msg());
 		rbd_config_free(cfg);
 		rbd_store_close(s);
 		return RBD_EXIT_RUNTIME;
 	}
-	printf("%s: schema current (%d applied now)\n", cfg->database, applied);
+	printf("%s: schema current (%d applied now)\n", dbname, applied);
 	rbd_store_close(s);
 	rbd_config_free(cfg);
 	return 0;
@@ -183,7 +186,7 @@ static int cmd_export(const struct opts *o)
 	}
 	if ((rc = load_config(&cfg, o)))
 		return rc;
-	rc = rbd_store_open(&s, cfg->database, RBD_STORE_NO_WRITER);
+	rc = rbd_store_open_with(&s, cfg->database, RBD_STORE_NO_WRITER, cfg->database_password_file);
 	if (rc) {
 		fprintf(stderr, "export: %s\n", rbd_err_msg());
 		rbd_config_free(cfg);
@@ -327,6 +330,25 @@ static void on_commit_stats(void *ctx, int64_t us, int jobs)
 }
 
 /* For tests and supervisors: RUNBOOKD_PORT_FILE names a file that gets the bound port. */
+/* This process among replicas on one database: ha.replica, else HOST/PORT (HOST/pidPID
+ * with an ephemeral port). A fixed name lets a restarted replica recover its own rows. */
+static void replica_name(char *out, size_t cap, const struct rbd_config *cfg)
+{
+	char host[128] = "localhost";
+
+	if (cfg->ha_replica) {
+		snprintf(out, cap, "%s", cfg->ha_replica);
+		return;
+	}
+	if (gethostname(host, sizeof(host) - 1) != 0)
+		snprintf(host, sizeof(host), "localhost");
+	host[sizeof(host) - 1] = '\0';
+	if (cfg->listen_port)
+		snprintf(out, cap, "%s/%d", host, cfg->listen_port);
+	else
+		snprintf(out, cap, "%s/pid%ld", host, (long)getpid());
+}
+
 static void write_port_file(int port)
 {
 	const char *path = getenv("RUNBOOKD_PORT_FILE");
@@ -368,7 +390,7 @@ static int cmd_serve(const struct opts *o)
 	struct rbd_server *srv = NULL;
 	struct rbd_reconciler *rec = NULL;
 	struct rbd_app app;
-	char *paused = NULL, portstr[16];
+	char *paused = NULL, portstr[16], dbname[512], replica[256];
 	sigset_t set;
 	int port = 0, rc;
 
@@ -384,13 +406,18 @@ static int cmd_serve(const struct opts *o)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	if ((rc = load_config(&cfg, o)))
 		return rc;
-	rc = rbd_store_open(&store, cfg->database, RBD_STORE_MIGRATE);
+	rbd_store_display(dbname, sizeof(dbname), cfg->database);
+	rc = rbd_store_open_with(&store, cfg->database, RBD_STORE_MIGRATE,
+				 cfg->database_password_file);
 	if (rc) {
-		rbd_log_error("cannot open the database", "path", cfg->database, "error", rbd_err_msg());
+		rbd_log_error("cannot open the database", "path", dbname, "error", rbd_err_msg());
 		rbd_config_free(cfg);
 		return RBD_EXIT_RUNTIME;
 	}
-	if (rbd_app_init(&app, config_path(o), cfg, store)) {
+	replica_name(replica, sizeof(replica), cfg);
+	/* Before recovery: start-up recovery touches this replica's own running actions. */
+	if (rbd_store_ha_start(store, replica, cfg->ha_lease_ms) ||
+	    rbd_app_init(&app, config_path(o), cfg, store)) {
 		rbd_log_error("cannot start", "error", rbd_err_msg());
 		rbd_store_close(store);
 		return RBD_EXIT_RUNTIME;
@@ -428,7 +455,8 @@ static int cmd_serve(const struct opts *o)
 	write_port_file(port);
 	rbd_log_info("listening", "addr", cfg->listen_host, "port", portstr,
 		     "mode", cfg->mode == RBD_MODE_DRY_RUN ? "dry-run" : "enforce",
-		     "database", cfg->database, "paused", atomic_load(&app.paused) ? "true" : "false");
+		     "database", dbname, "backend", rbd_store_backend(store), "replica", replica,
+		     "paused", atomic_load(&app.paused) ? "true" : "false");
 	serve_loop(&app, &set);
 	atomic_store(&app.stopping, true);
 	rbd_server_stop(srv, 10000);

@@ -91,6 +91,8 @@ void rbd_config_free(struct rbd_config *cfg)
 	free(cfg->path);
 	free(cfg->listen_host);
 	free(cfg->database);
+	free(cfg->database_password_file);
+	free(cfg->ha_replica);
 	free(cfg->rules_path);
 	for (size_t i = 0; i < cfg->n_tokens; i++)
 		token_clear(&cfg->tokens[i]);
@@ -495,7 +497,7 @@ static void ui_parse(struct loader *L, yaml_node_t *node)
 
 enum {
 	K_LISTEN, K_DATABASE, K_MODE, K_RULES, K_AUTH, K_LIMITS, K_ACTIONS, K_ALERTMANAGER,
-	K_NOTIFY, K_EXTERNAL_URL, K_UI, K_LOG_LEVEL, K_COUNT
+	K_NOTIFY, K_EXTERNAL_URL, K_UI, K_LOG_LEVEL, K_HA, K_DATABASE_PASSWORD_FILE, K_COUNT
 };
 static const struct rbd_ykey top_keys[K_COUNT] = {
 	[K_LISTEN] = { "listen", false },
@@ -510,7 +512,37 @@ static const struct rbd_ykey top_keys[K_COUNT] = {
 	[K_EXTERNAL_URL] = { "external_url", false },
 	[K_UI] = { "ui", false },
 	[K_LOG_LEVEL] = { "log_level", false },
+	[K_HA] = { "ha", false },
+	[K_DATABASE_PASSWORD_FILE] = { "database_password_file", false },
 };
+
+/* ha: several replicas on one PostgreSQL database. lease: how long a replica may stay
+ * silent before its running actions are marked interrupted; replica: this process's
+ * name (default HOST/PORT, HOST/pidPID with an ephemeral port). */
+static void ha_parse(struct loader *L, yaml_node_t *node)
+{
+	static const struct rbd_ykey keys[] = { { "lease", false }, { "replica", false } };
+	yaml_node_t *v[2];
+	const char *s;
+
+	if (!rbd_ymap_fetch(L->f, node, "ha", keys, 2, v))
+		return;
+	if (v[0])
+		rbd_yduration(L->f, v[0], "ha", "lease", SEC, DAY, &L->cfg->ha_lease_ms);
+	if (v[1] && rbd_ystr(L->f, v[1], "ha", "replica", &s)) {
+		if (!*s || strlen(s) > 200)
+			rbd_yerr(L->f, v[1], "ha: replica must be 1 to 200 characters");
+		else {
+			free(L->cfg->ha_replica);
+			L->cfg->ha_replica = rbd_strdup(s);
+		}
+	}
+}
+
+static bool is_pg_url(const char *s)
+{
+	return strncmp(s, "postgres://", 11) == 0 || strncmp(s, "postgresql://", 13) == 0;
+}
 
 static char *dir_of(const char *path)
 {
@@ -552,9 +584,18 @@ static void top_parse(struct loader *L, yaml_node_t *root)
 	}
 	if (v[K_DATABASE] && rbd_ystr(f, v[K_DATABASE], NULL, "database", &s)) {
 		free(cfg->database);
-		/* SQLite's in-memory database is a name, not a path. */
-		cfg->database = strcmp(s, ":memory:") == 0 ? rbd_strdup(s) : rbd_path_join(L->dir, s);
+		/* SQLite's in-memory database is a name, not a path; a PostgreSQL URL is
+		 * given to libpq as is. */
+		cfg->database = (strcmp(s, ":memory:") == 0 || is_pg_url(s)) ? rbd_strdup(s)
+			      : rbd_path_join(L->dir, s);
 	}
+	if (v[K_DATABASE_PASSWORD_FILE] &&
+	    rbd_ystr(f, v[K_DATABASE_PASSWORD_FILE], NULL, "database_password_file", &s)) {
+		free(cfg->database_password_file);
+		cfg->database_password_file = rbd_path_join(L->dir, s);
+	}
+	if (v[K_HA])
+		ha_parse(L, v[K_HA]);
 	if (v[K_MODE] && rbd_ystr(f, v[K_MODE], NULL, "mode", &s)) {
 		if (strcmp(s, "dry-run") == 0)
 			cfg->mode = RBD_MODE_DRY_RUN;
@@ -621,6 +662,7 @@ int rbd_config_load(struct rbd_config **out, const char *path, struct rbd_diag *
 	cfg->ui.session_idle_ms = 30 * MIN;
 	cfg->ui.session_max_ms = 12 * 60 * MIN;
 	cfg->log_level = RBD_LOG_INFO;
+	cfg->ha_lease_ms = 30 * SEC;
 
 	if (rbd_yfile_load(&f, path, d) == 0)
 		top_parse(&L, rbd_yroot(&f));

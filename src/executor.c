@@ -154,8 +154,19 @@ static int claim_job(struct rbd_tx *tx, void *arg)
 	static const enum rbd_action_state states[] = { RBD_STATE_APPROVED, RBD_STATE_PLANNED };
 	struct claim *c = arg;
 	int64_t now = rbd_now_ms();
-	int rc = 0;
+	char *paused = NULL;
+	int rc;
 
+	/* The kill switch as the database holds it now: pause on any replica stops every
+	 * replica's claims, not only the one that took the request. */
+	rc = rbd_tx_setting_get(tx, &paused, "paused");
+	if (rc)
+		return rc;
+	if (paused && strcmp(paused, "1") == 0)
+		c->paused = true;
+	free(paused);
+	if (c->paused)
+		return 0;
 	for (size_t s = 0; s < 2; s++) {
 		int64_t after = 0, id = 0;
 
@@ -370,6 +381,7 @@ struct finish {
 	const struct claim *c;
 	struct outcome *o;
 	bool tripped;
+	bool late;            /* the action was no longer running here: event only */
 };
 
 static int finish_job(struct rbd_tx *tx, void *arg)
@@ -397,6 +409,14 @@ static int finish_job(struct rbd_tx *tx, void *arg)
 	if (o->output && o->output[0]) {
 		snprintf(excerpt, sizeof(excerpt), "%s", o->output);
 		cJSON_AddStringToObject(d, "output_excerpt", excerpt);
+	}
+	if (rc == RBD_ECONFLICT) {
+		/* No longer ours (a peer marked it interrupted while this replica was frozen
+		 * past its lease): the row keeps its state, the result is only told. */
+		cJSON_AddStringToObject(d, "state", rbd_action_state_name(o->state));
+		f->late = true;
+		return rbd_timeline_add(tx, c->incident_id, RBD_EVENT_ACTION_LATE_RESULT, "runbookd",
+					c->id, d);
 	}
 	if (rc) {
 		cJSON_Delete(d);
@@ -480,7 +500,7 @@ static void execute(struct rbd_executor *ex, struct claim *c)
 {
 	const struct rbd_config *cfg = c->rt->cfg;
 	struct outcome o = { .state = RBD_STATE_FAILED };
-	struct finish f = { c, &o, false };
+	struct finish f = { c, &o, false, false };
 	char id[24], labels[192];
 	int rc;
 
@@ -502,10 +522,13 @@ static void execute(struct rbd_executor *ex, struct claim *c)
 		rbd_log_error("gave up recording an action's result at shutdown; it stays "
 			      "running and is marked interrupted at the next start", "action_id", id,
 			      "state", rbd_action_state_name(o.state), "error", rbd_err_msg());
+	if (f.late)
+		rbd_log_warn("an action's result came after it was marked interrupted; recorded as "
+			     "an event only", "action_id", id, "state", rbd_action_state_name(o.state));
 	rbd_log(o.state == RBD_STATE_SUCCEEDED ? RBD_LOG_INFO : RBD_LOG_WARN, "action finished",
 		"action_id", id, "rule", c->rule, "state", rbd_action_state_name(o.state),
 		"reason", o.reason, (char *)NULL);
-	if (!rc) {
+	if (!rc && !f.late) {
 		rbd_notify_action(ex->app, c->id,
 				  rbd_event_kind_name(rbd_action_state_info(o.state)->event));
 		if (f.tripped) {

@@ -4,6 +4,7 @@
  * that Alertmanager may not have it yet.
  */
 #include "runbookd/reconcile.h"
+#include "runbookd/store.h"
 #include "runbookd/err.h"
 #include "runbookd/amclient.h"
 #include "runbookd/httpc.h"
@@ -208,6 +209,12 @@ static void *reconciler_main(void *arg)
 		if (atomic_load(&r->t.stopping))
 			break;
 		pthread_mutex_unlock(&r->t.mu);
+		/* Several replicas on one database: only the leader polls Alertmanager; a
+		 * replica that becomes leader when the old one dies polls at its next turn. */
+		if (!rbd_store_is_leader(r->app->store)) {
+			pthread_mutex_lock(&r->t.mu);
+			continue;
+		}
 		if (rbd_reconcile_once(r->app, &r->state, &resolved))
 			rbd_log_warn("reconciliation with Alertmanager failed; will retry",
 				     "error", rbd_err_msg());

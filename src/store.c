@@ -141,7 +141,7 @@ static int fault_take(struct conn *c)
 	return code;
 }
 
-void rbd_store_fault_arm(struct rbd_store *s, int nth, int count, int kind)
+void rbd_sq_store_fault_arm(struct rbd_store *s, int nth, int count, int kind)
 {
 	static const int codes[] = { [RBD_FAULT_FULL] = SQLITE_FULL, [RBD_FAULT_BUSY] = SQLITE_BUSY,
 				     [RBD_FAULT_IOERR] = SQLITE_IOERR };
@@ -154,12 +154,12 @@ void rbd_store_fault_arm(struct rbd_store *s, int nth, int count, int kind)
 	atomic_store(&s->fault.at, nth > 0 ? nth : 0);
 }
 
-int rbd_store_fault_seen(struct rbd_store *s)
+int rbd_sq_store_fault_seen(struct rbd_store *s)
 {
 	return atomic_load(&s->fault.seen);
 }
 
-int rbd_store_fault_hits(struct rbd_store *s)
+int rbd_sq_store_fault_hits(struct rbd_store *s)
 {
 	return atomic_load(&s->fault.hits);
 }
@@ -412,7 +412,7 @@ fail:
 	return rc;
 }
 
-int rbd_store_migrate(struct rbd_store *s, int *applied)
+int rbd_sq_store_migrate(struct rbd_store *s, int *applied)
 {
 	int version, rc, n = 0;
 
@@ -465,7 +465,7 @@ static int writer_sql(struct conn *c, const char *sql)
 static int run_batch(struct rbd_store *s, struct job *batch)
 {
 	sqlite3 *db = s->writer.db;
-	struct rbd_tx tx = { s, &s->writer, NULL };
+	struct rbd_tx tx = { &rbd_store_sq_ops, s, &s->writer, NULL };
 	int rc = writer_sql(&s->writer, "BEGIN IMMEDIATE");
 	int jobs = 0;
 	int64_t t0 = rbd_mono_us();
@@ -613,7 +613,7 @@ static int store_write(struct rbd_store *s, rbd_tx_fn fn, void *arg, int probe)
 	return j.rc;
 }
 
-int rbd_store_write(struct rbd_store *s, rbd_tx_fn fn, void *arg)
+int rbd_sq_store_write(struct rbd_store *s, rbd_tx_fn fn, void *arg)
 {
 	return store_write(s, fn, arg, 0);
 }
@@ -637,12 +637,12 @@ static int ready_fill(struct rbd_tx *tx, void *arg)
 	return rbd_tx_setting_set(tx, "ready_probe_fill", arg);
 }
 
-int rbd_store_migrated(const struct rbd_store *s)
+int rbd_sq_store_migrated(const struct rbd_store *s)
 {
 	return s->migrated;
 }
 
-int rbd_store_ready(struct rbd_store *s)
+int rbd_sq_store_ready(struct rbd_store *s)
 {
 	char *fill;
 	int rc;
@@ -662,13 +662,13 @@ int rbd_store_ready(struct rbd_store *s)
 	return 0;
 }
 
-void rbd_store_on_commit(struct rbd_store *s, void (*fn)(void *ctx), void *ctx)
+void rbd_sq_store_on_commit(struct rbd_store *s, void (*fn)(void *ctx), void *ctx)
 {
 	s->on_commit = fn;
 	s->on_commit_ctx = ctx;
 }
 
-void rbd_store_on_commit_stats(struct rbd_store *s, void (*fn)(void *ctx, int64_t us, int jobs),
+void rbd_sq_store_on_commit_stats(struct rbd_store *s, void (*fn)(void *ctx, int64_t us, int jobs),
 			       void *ctx)
 {
 	s->on_stats = fn;
@@ -757,12 +757,13 @@ static void ckpt_stop(struct rbd_store *s)
 
 /* ---- open / close ---- */
 
-int rbd_store_open(struct rbd_store **out, const char *path, int flags)
+int rbd_sq_store_open(struct rbd_store **out, const char *path, int flags)
 {
 	struct rbd_store *s = rbd_calloc(1, sizeof(*s));
 	int rc;
 
 	*out = NULL;
+	s->ops = &rbd_store_sq_ops;
 	s->path = rbd_strdup(path);
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_cond_init(&s->work, NULL);
@@ -808,7 +809,7 @@ fail:
 	return rc;
 }
 
-void rbd_store_close(struct rbd_store *s)
+void rbd_sq_store_close(struct rbd_store *s)
 {
 	if (!s)
 		return;
@@ -834,6 +835,20 @@ void rbd_store_close(struct rbd_store *s)
 	pthread_mutex_destroy(&s->rmu);
 	pthread_cond_destroy(&s->rcv);
 	free(s->path);
+	free(s->replica);
 	free(s);
+}
+
+/* One process owns a SQLite file: it is the only replica and always the leader. */
+int rbd_sq_store_ha_start(struct rbd_store *s, const char *replica, int64_t lease_ms)
+{
+	free(s->replica);
+	s->replica = rbd_strdup(replica);
+	return 0;
+}
+
+bool rbd_sq_store_is_leader(struct rbd_store *s)
+{
+	return true;
 }
 

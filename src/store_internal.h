@@ -1,12 +1,12 @@
 /*
- * store_internal: what store.c, store_tx.c and store_read.c share: connections,
+ * store_internal: what store.c, store_tx.c and store_read.c (the SQLite backend) share: connections,
  * the statement cache and small step helpers. Private to the store; the only header
  * besides sqlite3.h users that may include sqlite3.h.
  */
 #ifndef RUNBOOKD_STORE_INTERNAL_H
 #define RUNBOOKD_STORE_INTERNAL_H
 
-#include "runbookd/store.h"
+#include "store_backend.h"
 
 #include <pthread.h>
 #include <sqlite3.h>
@@ -60,12 +60,14 @@ struct job {
 };
 
 struct rbd_tx {
+	const struct rbd_store_ops *ops;   /* first: store_backend.h */
 	struct rbd_store *s;
 	struct conn *c;
 	struct job *job;      /* the job running now */
 };
 
 struct rbd_store {
+	const struct rbd_store_ops *ops;   /* first: store_backend.h */
 	char *path;
 	struct conn writer;
 	struct conn readers[READERS];
@@ -94,6 +96,7 @@ struct rbd_store {
 	void *on_stats_ctx;
 	struct fault fault;
 	atomic_int write_failed;   /* a write job failed to be stored since the last growth probe */
+	char *replica;             /* rbd_store_ha_start */
 };
 
 

@@ -12,7 +12,7 @@
 #include <string.h>
 
 
-int rbd_store_setting_get(struct rbd_store *s, char **out, const char *key)
+int rbd_sq_store_setting_get(struct rbd_store *s, char **out, const char *key)
 {
 	struct conn *c = rbd_store_reader_get(s);
 	sqlite3_stmt *st = rbd_store_stmt(c, ST_SETTING_GET);
@@ -31,7 +31,7 @@ int rbd_store_setting_get(struct rbd_store *s, char **out, const char *key)
 	return rc;
 }
 
-int rbd_store_open_incident(struct rbd_store *s, int64_t *out_id, const char *group_key)
+int rbd_sq_store_open_incident(struct rbd_store *s, int64_t *out_id, const char *group_key)
 {
 	struct conn *c = rbd_store_reader_get(s);
 	sqlite3_stmt *st = rbd_store_stmt(c, ST_INC_OPEN);
@@ -57,7 +57,7 @@ static void read_incident(sqlite3_stmt *st, struct rbd_incident *x)
 	x->resolved_ms = sqlite3_column_int64(st, 5);
 }
 
-int rbd_store_incidents(struct rbd_store *s, struct rbd_incident **out, size_t *out_n,
+int rbd_sq_store_incidents(struct rbd_store *s, struct rbd_incident **out, size_t *out_n,
 			int64_t *out_total, const char *status, int64_t limit, int64_t offset)
 {
 	struct conn *c = rbd_store_reader_get(s);
@@ -96,7 +96,7 @@ done:
 	return rc;
 }
 
-int rbd_store_incident(struct rbd_store *s, struct rbd_incident *out, int64_t id)
+int rbd_sq_store_incident(struct rbd_store *s, struct rbd_incident *out, int64_t id)
 {
 	struct conn *c = rbd_store_reader_get(s);
 	sqlite3_stmt *st = rbd_store_stmt(c, ST_INC_GET);
@@ -160,18 +160,18 @@ done:
 	return rc;
 }
 
-int rbd_store_alerts(struct rbd_store *s, struct rbd_alert_rec **out, size_t *out_n,
+int rbd_sq_store_alerts(struct rbd_store *s, struct rbd_alert_rec **out, size_t *out_n,
 		     int64_t incident_id)
 {
 	return read_alerts(s, out, out_n, ST_ALERTS, incident_id);
 }
 
-int rbd_store_open_firing(struct rbd_store *s, struct rbd_alert_rec **out, size_t *out_n)
+int rbd_sq_store_open_firing(struct rbd_store *s, struct rbd_alert_rec **out, size_t *out_n)
 {
 	return read_alerts(s, out, out_n, ST_OPEN_FIRING, 0);
 }
 
-int rbd_store_actions(struct rbd_store *s, struct rbd_action_rec **out, size_t *out_n,
+int rbd_sq_store_actions(struct rbd_store *s, struct rbd_action_rec **out, size_t *out_n,
 		      int64_t incident_id, const char *state, int64_t limit)
 {
 	struct conn *c = rbd_store_reader_get(s);
@@ -199,7 +199,7 @@ done:
 	return rc;
 }
 
-int rbd_store_action(struct rbd_store *s, struct rbd_action_rec *out, int64_t id)
+int rbd_sq_store_action(struct rbd_store *s, struct rbd_action_rec *out, int64_t id)
 {
 	struct conn *c = rbd_store_reader_get(s);
 	int rc = rbd_store_get_action(c, out, id);
@@ -208,7 +208,7 @@ int rbd_store_action(struct rbd_store *s, struct rbd_action_rec *out, int64_t id
 	return rc;
 }
 
-int rbd_store_rule_stats(struct rbd_store *s, struct rbd_rule_stats *out, const char *rule,
+int rbd_sq_store_rule_stats(struct rbd_store *s, struct rbd_rule_stats *out, const char *rule,
 			 int64_t now_ms)
 {
 	struct conn *c = rbd_store_reader_get(s);
@@ -225,7 +225,7 @@ int rbd_store_rule_stats(struct rbd_store *s, struct rbd_rule_stats *out, const 
 	return rc;
 }
 
-int rbd_store_action_state_counts(struct rbd_store *s,
+int rbd_sq_store_action_state_counts(struct rbd_store *s,
 				  void (*fn)(void *ctx, const char *state, int64_t n), void *ctx)
 {
 	struct conn *c = rbd_store_reader_get(s);
@@ -242,7 +242,7 @@ int rbd_store_action_state_counts(struct rbd_store *s,
 	return rc;
 }
 
-int rbd_store_gauges(struct rbd_store *s, struct rbd_store_gauges *out)
+int rbd_sq_store_gauges(struct rbd_store *s, struct rbd_store_gauges *out)
 {
 	struct conn *c = rbd_store_reader_get(s);
 	sqlite3_stmt *st = rbd_store_stmt(c, ST_GAUGES);
@@ -266,18 +266,20 @@ int rbd_store_gauges(struct rbd_store *s, struct rbd_store_gauges *out)
 }
 
 struct rbd_event_iter {
+	const struct rbd_store_ops *ops;   /* first: store_backend.h */
 	struct rbd_store *s;
 	struct conn *c;
 	sqlite3_stmt *st;
 	struct rbd_event ev;
 };
 
-int rbd_store_events_open(struct rbd_store *s, struct rbd_event_iter **out,
+int rbd_sq_store_events_open(struct rbd_store *s, struct rbd_event_iter **out,
 			  const struct rbd_incident *inc)
 {
 	struct rbd_event_iter *it = rbd_calloc(1, sizeof(*it));
 	int64_t end = inc->resolved_ms ? inc->resolved_ms : INT64_MAX;
 
+	it->ops = &rbd_store_sq_ops;
 	it->s = s;
 	it->c = rbd_store_reader_get(s);
 	/* Not cached: an export holds it across many steps. */
@@ -297,7 +299,7 @@ int rbd_store_events_open(struct rbd_store *s, struct rbd_event_iter **out,
 	return 0;
 }
 
-int rbd_store_events_next(struct rbd_event_iter *it, const struct rbd_event **ev)
+int rbd_sq_store_events_next(struct rbd_event_iter *it, const struct rbd_event **ev)
 {
 	int rc;
 
@@ -318,13 +320,13 @@ int rbd_store_events_next(struct rbd_event_iter *it, const struct rbd_event **ev
 	return 1;
 }
 
-int rbd_store_events_rewind(struct rbd_event_iter *it)
+int rbd_sq_store_events_rewind(struct rbd_event_iter *it)
 {
 	sqlite3_reset(it->st);
 	return 0;
 }
 
-void rbd_store_events_close(struct rbd_event_iter *it)
+void rbd_sq_store_events_close(struct rbd_event_iter *it)
 {
 	if (!it)
 		return;
@@ -334,7 +336,7 @@ void rbd_store_events_close(struct rbd_event_iter *it)
 	free(it);
 }
 
-int rbd_store_decisions(struct rbd_store *s, struct rbd_decision **out, size_t *out_n,
+int rbd_sq_store_decisions(struct rbd_store *s, struct rbd_decision **out, size_t *out_n,
 			int64_t *out_expires_ms, int64_t action_id)
 {
 	struct conn *c = rbd_store_reader_get(s);

@@ -14,7 +14,7 @@
 #include <string.h>
 
 
-int rbd_tx_event(struct rbd_tx *tx, int64_t incident_id, const char *kind, const char *actor,
+int rbd_sq_tx_event(struct rbd_tx *tx, int64_t incident_id, const char *kind, const char *actor,
 		 int64_t action_id, const char *detail_json)
 {
 	sqlite3_stmt *st = rbd_store_stmt(tx->c, ST_EVENT_ADD);
@@ -30,7 +30,7 @@ int rbd_tx_event(struct rbd_tx *tx, int64_t incident_id, const char *kind, const
 	return rbd_store_step_done(tx->c, st, "add event");
 }
 
-int rbd_tx_open_incident(struct rbd_tx *tx, int64_t *out_id, const char *group_key)
+int rbd_sq_tx_open_incident(struct rbd_tx *tx, int64_t *out_id, const char *group_key)
 {
 	sqlite3_stmt *st = rbd_store_stmt(tx->c, ST_INC_OPEN);
 
@@ -40,7 +40,7 @@ int rbd_tx_open_incident(struct rbd_tx *tx, int64_t *out_id, const char *group_k
 	return rbd_store_step_int(tx->c, st, out_id, "find open incident");
 }
 
-int rbd_tx_latest_incident(struct rbd_tx *tx, int64_t *out_id, const char *group_key)
+int rbd_sq_tx_latest_incident(struct rbd_tx *tx, int64_t *out_id, const char *group_key)
 {
 	sqlite3_stmt *st = rbd_store_stmt(tx->c, ST_INC_LATEST);
 
@@ -50,7 +50,7 @@ int rbd_tx_latest_incident(struct rbd_tx *tx, int64_t *out_id, const char *group
 	return rbd_store_step_int(tx->c, st, out_id, "find incident");
 }
 
-int rbd_tx_incident_create(struct rbd_tx *tx, int64_t *out_id, const char *group_key,
+int rbd_sq_tx_incident_create(struct rbd_tx *tx, int64_t *out_id, const char *group_key,
 			   const char *title, const char *receiver, const char *group_labels_json,
 			   int64_t now_ms)
 {
@@ -70,7 +70,7 @@ int rbd_tx_incident_create(struct rbd_tx *tx, int64_t *out_id, const char *group
 	return rc;
 }
 
-int rbd_tx_incident_resolve(struct rbd_tx *tx, int64_t id, int64_t now_ms)
+int rbd_sq_tx_incident_resolve(struct rbd_tx *tx, int64_t id, int64_t now_ms)
 {
 	sqlite3_stmt *st = rbd_store_stmt(tx->c, ST_INC_RESOLVE);
 
@@ -81,7 +81,7 @@ int rbd_tx_incident_resolve(struct rbd_tx *tx, int64_t id, int64_t now_ms)
 	return rbd_store_step_done(tx->c, st, "resolve incident");
 }
 
-int rbd_tx_incident_all_resolved(struct rbd_tx *tx, bool *out, int64_t id)
+int rbd_sq_tx_incident_all_resolved(struct rbd_tx *tx, bool *out, int64_t id)
 {
 	int64_t firing;
 	int rc;
@@ -96,7 +96,7 @@ int rbd_tx_incident_all_resolved(struct rbd_tx *tx, bool *out, int64_t id)
 	return rc;
 }
 
-int rbd_tx_notification_add(struct rbd_tx *tx, int64_t incident_id, int64_t now_ms,
+int rbd_sq_tx_notification_add(struct rbd_tx *tx, int64_t incident_id, int64_t now_ms,
 			    const char *group_key, const char *status, const char *receiver,
 			    int n_alerts, int64_t truncated, bool changed)
 {
@@ -115,7 +115,7 @@ int rbd_tx_notification_add(struct rbd_tx *tx, int64_t incident_id, int64_t now_
 	return rbd_store_step_done(tx->c, st, "add notification");
 }
 
-int rbd_tx_episode_find(struct rbd_tx *tx, struct rbd_episode *out, const char *fingerprint,
+int rbd_sq_tx_episode_find(struct rbd_tx *tx, struct rbd_episode *out, const char *fingerprint,
 			int64_t starts_ns)
 {
 	int rc;
@@ -140,7 +140,7 @@ int rbd_tx_episode_find(struct rbd_tx *tx, struct rbd_episode *out, const char *
 	       rbd_store_db_error(tx->c->db, rc, "find alert");
 }
 
-int rbd_tx_episode_upsert(struct rbd_tx *tx, struct rbd_episode *out, int64_t incident_id,
+int rbd_sq_tx_episode_upsert(struct rbd_tx *tx, struct rbd_episode *out, int64_t incident_id,
 			  const char *fingerprint, int64_t starts_ns, int64_t ends_ms,
 			  const char *status, const char *labels_json, const char *annotations_json,
 			  const char *generator_url, int64_t now_ms)
@@ -181,7 +181,7 @@ int rbd_tx_episode_upsert(struct rbd_tx *tx, struct rbd_episode *out, int64_t in
 	return 0;
 }
 
-int rbd_tx_episode_resolve(struct rbd_tx *tx, int64_t alert_id, int64_t ends_ms, int64_t now_ms)
+int rbd_sq_tx_episode_resolve(struct rbd_tx *tx, int64_t alert_id, int64_t ends_ms, int64_t now_ms)
 {
 	sqlite3_stmt *st = rbd_store_stmt(tx->c, ST_EP_RESOLVE);
 
@@ -193,17 +193,17 @@ int rbd_tx_episode_resolve(struct rbd_tx *tx, int64_t alert_id, int64_t ends_ms,
 	return rbd_store_step_done(tx->c, st, "resolve alert");
 }
 
-void rbd_tx_wake(struct rbd_tx *tx)
+void rbd_sq_tx_wake(struct rbd_tx *tx)
 {
 	tx->job->wake = 1;
 }
 
-int rbd_tx_changes(struct rbd_tx *tx)
+int rbd_sq_tx_changes(struct rbd_tx *tx)
 {
 	return sqlite3_changes(tx->c->db);
 }
 
-int rbd_tx_firing_alerts(struct rbd_tx *tx, int64_t **out, size_t *out_n, int64_t incident_id)
+int rbd_sq_tx_firing_alerts(struct rbd_tx *tx, int64_t **out, size_t *out_n, int64_t incident_id)
 {
 	sqlite3_stmt *st = rbd_store_stmt(tx->c, ST_EP_FIRING);
 
@@ -213,7 +213,7 @@ int rbd_tx_firing_alerts(struct rbd_tx *tx, int64_t **out, size_t *out_n, int64_
 	return rbd_store_step_ids(tx->c, st, out, out_n);
 }
 
-int rbd_tx_action_insert(struct rbd_tx *tx, int64_t *out_id, const struct rbd_action_new *a)
+int rbd_sq_tx_action_insert(struct rbd_tx *tx, int64_t *out_id, const struct rbd_action_new *a)
 {
 	int rc;
 
@@ -266,7 +266,7 @@ static int check_transition(int64_t id, enum rbd_action_state from, enum rbd_act
 	return 0;
 }
 
-int rbd_tx_action_transition(struct rbd_tx *tx, int64_t id, enum rbd_action_state from,
+int rbd_sq_tx_action_transition(struct rbd_tx *tx, int64_t id, enum rbd_action_state from,
 			     enum rbd_action_state to, const char *reason, int64_t now_ms)
 {
 	int rc = check_transition(id, from, to);
@@ -290,7 +290,7 @@ int rbd_tx_action_transition(struct rbd_tx *tx, int64_t id, enum rbd_action_stat
 	return rc;
 }
 
-int rbd_tx_actions_cancel_for_alert(struct rbd_tx *tx, int64_t **out, size_t *out_n,
+int rbd_sq_tx_actions_cancel_for_alert(struct rbd_tx *tx, int64_t **out, size_t *out_n,
 				    int64_t alert_id, int64_t now_ms)
 {
 	struct waiting { int64_t id; enum rbd_action_state state; } *w = NULL;
@@ -384,12 +384,12 @@ int rbd_store_get_action(struct conn *c, struct rbd_action_rec *out, int64_t id)
 	return rbd_store_db_error(c->db, rc, "get action");
 }
 
-int rbd_tx_action_get(struct rbd_tx *tx, struct rbd_action_rec *out, int64_t id)
+int rbd_sq_tx_action_get(struct rbd_tx *tx, struct rbd_action_rec *out, int64_t id)
 {
 	return rbd_store_get_action(tx->c, out, id);
 }
 
-int rbd_tx_approval_add(struct rbd_tx *tx, int *out_approvals, int64_t action_id,
+int rbd_sq_tx_approval_add(struct rbd_tx *tx, int *out_approvals, int64_t action_id,
 			const char *operator_name, const char *decision, const char *comment,
 			int64_t now_ms)
 {
@@ -422,7 +422,7 @@ int rbd_tx_approval_add(struct rbd_tx *tx, int *out_approvals, int64_t action_id
 	return (rc == SQLITE_ROW || rc == SQLITE_DONE) ? 0 : rbd_store_db_error(tx->c->db, rc, "count approvals");
 }
 
-int rbd_tx_action_set_decided_by(struct rbd_tx *tx, int64_t id, const char *who)
+int rbd_sq_tx_action_set_decided_by(struct rbd_tx *tx, int64_t id, const char *who)
 {
 	sqlite3_stmt *st = rbd_store_stmt(tx->c, ST_ACT_DECIDED_BY);
 
@@ -433,7 +433,7 @@ int rbd_tx_action_set_decided_by(struct rbd_tx *tx, int64_t id, const char *who)
 	return rbd_store_step_done(tx->c, st, "set decided_by");
 }
 
-int rbd_tx_approvers(struct rbd_tx *tx, int64_t id)
+int rbd_sq_tx_approvers(struct rbd_tx *tx, int64_t id)
 {
 	char *who = NULL;
 	int rc;
@@ -454,7 +454,7 @@ int rbd_tx_approvers(struct rbd_tx *tx, int64_t id)
 	return rc;
 }
 
-int rbd_tx_incident_exists(struct rbd_tx *tx, bool *out, int64_t id)
+int rbd_sq_tx_incident_exists(struct rbd_tx *tx, bool *out, int64_t id)
 {
 	int64_t n = 0;
 	int rc;
@@ -469,7 +469,7 @@ int rbd_tx_incident_exists(struct rbd_tx *tx, bool *out, int64_t id)
 	return rc;
 }
 
-int rbd_tx_action_set_process(struct rbd_tx *tx, int64_t id, int64_t pgid, int64_t start)
+int rbd_sq_tx_action_set_process(struct rbd_tx *tx, int64_t id, int64_t pgid, int64_t start)
 {
 	sqlite3_stmt *st = rbd_store_stmt(tx->c, ST_ACT_SET_PROCESS);
 
@@ -481,7 +481,7 @@ int rbd_tx_action_set_process(struct rbd_tx *tx, int64_t id, int64_t pgid, int64
 	return rbd_store_step_done(tx->c, st, "record process group");
 }
 
-int rbd_tx_action_process(struct rbd_tx *tx, int64_t id, int64_t *pgid, int64_t *start)
+int rbd_sq_tx_action_process(struct rbd_tx *tx, int64_t id, int64_t *pgid, int64_t *start)
 {
 	sqlite3_stmt *st = rbd_store_stmt(tx->c, ST_ACT_GET_PROCESS);
 	int rc;
@@ -500,7 +500,7 @@ int rbd_tx_action_process(struct rbd_tx *tx, int64_t id, int64_t *pgid, int64_t 
 		rbd_store_db_error(tx->c->db, rc, "process group");
 }
 
-int rbd_tx_action_mark_dry_run(struct rbd_tx *tx, int64_t id)
+int rbd_sq_tx_action_mark_dry_run(struct rbd_tx *tx, int64_t id)
 {
 	sqlite3_stmt *st = rbd_store_stmt(tx->c, ST_ACT_DRY_RUN);
 
@@ -510,7 +510,7 @@ int rbd_tx_action_mark_dry_run(struct rbd_tx *tx, int64_t id)
 	return rbd_store_step_done(tx->c, st, "mark dry-run");
 }
 
-int rbd_tx_action_start(struct rbd_tx *tx, int64_t id, enum rbd_action_state from,
+int rbd_sq_tx_action_start(struct rbd_tx *tx, int64_t id, enum rbd_action_state from,
 			int64_t now_ms)
 {
 	int rc = check_transition(id, from, RBD_STATE_RUNNING);
@@ -532,7 +532,7 @@ int rbd_tx_action_start(struct rbd_tx *tx, int64_t id, enum rbd_action_state fro
 	return rc;
 }
 
-int rbd_tx_action_finish(struct rbd_tx *tx, int64_t id, enum rbd_action_state state, bool has_exit,
+int rbd_sq_tx_action_finish(struct rbd_tx *tx, int64_t id, enum rbd_action_state state, bool has_exit,
 			 int exit_code, int term_signal, const char *output, const char *result,
 			 const char *reason, int64_t now_ms)
 {
@@ -623,13 +623,13 @@ int rbd_store_rule_counts(struct conn *c, struct rbd_rule_counts *out, const cha
 	return 0;
 }
 
-int rbd_tx_rule_counts(struct rbd_tx *tx, struct rbd_rule_counts *out, const char *rule,
+int rbd_sq_tx_rule_counts(struct rbd_tx *tx, struct rbd_rule_counts *out, const char *rule,
 		       const char *command_key, int64_t now_ms)
 {
 	return rbd_store_rule_counts(tx->c, out, rule, command_key, now_ms);
 }
 
-int rbd_tx_rule_trip(struct rbd_tx *tx, const char *rule, int64_t now_ms)
+int rbd_sq_tx_rule_trip(struct rbd_tx *tx, const char *rule, int64_t now_ms)
 {
 	sqlite3_stmt *st = rbd_store_stmt(tx->c, ST_RULE_TRIP);
 
@@ -640,7 +640,7 @@ int rbd_tx_rule_trip(struct rbd_tx *tx, const char *rule, int64_t now_ms)
 	return rbd_store_step_done(tx->c, st, "trip rule");
 }
 
-int rbd_tx_rule_reset(struct rbd_tx *tx, const char *rule, const char *who, int64_t now_ms)
+int rbd_sq_tx_rule_reset(struct rbd_tx *tx, const char *rule, const char *who, int64_t now_ms)
 {
 	sqlite3_stmt *st = rbd_store_stmt(tx->c, ST_RULE_RESET);
 
@@ -652,7 +652,7 @@ int rbd_tx_rule_reset(struct rbd_tx *tx, const char *rule, const char *who, int6
 	return rbd_store_step_done(tx->c, st, "reset rule");
 }
 
-int rbd_tx_next_action(struct rbd_tx *tx, int64_t *out_id, enum rbd_action_state state,
+int rbd_sq_tx_next_action(struct rbd_tx *tx, int64_t *out_id, enum rbd_action_state state,
 		       int64_t after_id)
 {
 	sqlite3_stmt *st = rbd_store_stmt(tx->c, ST_NEXT_ACTION);
@@ -664,7 +664,7 @@ int rbd_tx_next_action(struct rbd_tx *tx, int64_t *out_id, enum rbd_action_state
 	return rbd_store_step_int(tx->c, st, out_id, "next action");
 }
 
-int rbd_tx_expired_approvals(struct rbd_tx *tx, int64_t **out, size_t *out_n, int64_t now_ms)
+int rbd_sq_tx_expired_approvals(struct rbd_tx *tx, int64_t **out, size_t *out_n, int64_t now_ms)
 {
 	sqlite3_stmt *st = rbd_store_stmt(tx->c, ST_EXPIRED);
 
@@ -675,7 +675,7 @@ int rbd_tx_expired_approvals(struct rbd_tx *tx, int64_t **out, size_t *out_n, in
 	return rbd_store_step_ids(tx->c, st, out, out_n);
 }
 
-int rbd_tx_interrupt_running(struct rbd_tx *tx, int64_t **out, size_t *out_n, int64_t now_ms)
+int rbd_sq_tx_interrupt_running(struct rbd_tx *tx, int64_t **out, size_t *out_n, int64_t now_ms)
 {
 	int rc;
 
@@ -692,7 +692,7 @@ int rbd_tx_interrupt_running(struct rbd_tx *tx, int64_t **out, size_t *out_n, in
 	return rc;
 }
 
-int rbd_tx_setting_set(struct rbd_tx *tx, const char *key, const char *value)
+int rbd_sq_tx_setting_set(struct rbd_tx *tx, const char *key, const char *value)
 {
 	sqlite3_stmt *st = rbd_store_stmt(tx->c, ST_SETTING_SET);
 
@@ -703,7 +703,7 @@ int rbd_tx_setting_set(struct rbd_tx *tx, const char *key, const char *value)
 	return rbd_store_step_done(tx->c, st, "set setting");
 }
 
-int64_t rbd_tx_incident_of_action(struct rbd_tx *tx, int64_t action_id)
+int64_t rbd_sq_tx_incident_of_action(struct rbd_tx *tx, int64_t action_id)
 {
 	int64_t id = 0;
 	sqlite3_stmt *st = rbd_store_stmt(tx->c, ST_ACT_INCIDENT);
@@ -715,3 +715,20 @@ int64_t rbd_tx_incident_of_action(struct rbd_tx *tx, int64_t action_id)
 	return id;
 }
 
+
+int rbd_sq_tx_setting_get(struct rbd_tx *tx, char **out, const char *key)
+{
+	sqlite3_stmt *st = rbd_store_stmt(tx->c, ST_SETTING_GET);
+	int rc;
+
+	*out = NULL;
+	if (!st)
+		return RBD_EUNAVAIL;
+	rbd_store_bind_text(st, 1, key);
+	rc = rbd_store_step(tx->c, st);
+	if (rc == SQLITE_ROW)
+		*out = rbd_store_col_text(st, 0);
+	sqlite3_reset(st);
+	return (rc == SQLITE_ROW || rc == SQLITE_DONE) ? 0
+		: rbd_store_db_error(tx->c->db, rc, "get setting");
+}

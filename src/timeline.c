@@ -33,6 +33,7 @@ static const char *const kind_names[RBD_EVENT_KIND_COUNT] = {
 	[RBD_EVENT_NOTE_ADDED] = "note.added",
 	[RBD_EVENT_SYSTEM_PAUSED] = "system.paused",
 	[RBD_EVENT_SYSTEM_RESUMED] = "system.resumed",
+	[RBD_EVENT_ACTION_LATE_RESULT] = "action.late_result",
 };
 
 const char *rbd_event_kind_name(enum rbd_event_kind k)

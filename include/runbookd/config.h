@@ -86,6 +86,10 @@ struct rbd_config {
 	int listen_port;              /* 0: ephemeral */
 	char *database;               /* resolved against the config file's directory
 	                               * (":memory:" is kept as is) */
+	char *database_password_file; /* PostgreSQL's password, read at each connect; NULL:
+	                               * libpq's own (URL, PGPASSWORD, PGPASSFILE) */
+	int64_t ha_lease_ms;          /* ha.lease: a silent replica's actions are interrupted */
+	char *ha_replica;             /* ha.replica; NULL: derived (rbd_config_replica) */
 	enum rbd_mode mode;
 	char *rules_path;             /* resolved likewise; the config file itself when
 	                               * `rules:` is an inline list; NULL without rules: */

@@ -16,5 +16,8 @@ struct rbd_migration {
 
 extern const struct rbd_migration rbd_migrations[];
 extern const size_t rbd_migrations_count;
+/* migrations/pg/: the PostgreSQL schema, applied under an advisory lock. */
+extern const struct rbd_migration rbd_pg_migrations[];
+extern const size_t rbd_pg_migrations_count;
 
 #endif

@@ -6,7 +6,12 @@
  * failing job rolls back alone, and every job's caller is told its result only after
  * the COMMIT is durable. Reads use a small pool of read-only connections and see the
  * last committed state. Bound parameters only; statements are prepared once per
- * connection and kept. This is the only module that includes sqlite3.h.
+ * connection and kept.
+ *
+ * Two backends behind this one interface (src/store_backend.h): `database:` a path is
+ * SQLite (src/store.c, store_tx.c, store_read.c: the only files that include sqlite3.h),
+ * `postgres://` or `postgresql://` is PostgreSQL through libpq (src/store_pg*.c: the only
+ * files that include libpq-fe.h), for several replicas on one database.
  */
 #ifndef RUNBOOKD_STORE_H
 #define RUNBOOKD_STORE_H
@@ -29,6 +34,12 @@ enum { RBD_STORE_MIGRATE = 1, RBD_STORE_NO_WRITER = 2 };
  * current. RBD_STORE_NO_WRITER opens for reading only (export, simulate).
  */
 int rbd_store_open(struct rbd_store **out, const char *path, int flags);
+/* The same; a PostgreSQL password is read from password_file (when not NULL) at each
+ * connect, so that it never sits in the config or the URL. */
+int rbd_store_open_with(struct rbd_store **out, const char *path, int flags,
+			const char *password_file);
+/* path fit for a log line: a URL's password replaced by ***. */
+void rbd_store_display(char *out, size_t cap, const char *path);
 /* Stops the writer (after draining queued jobs) and closes every connection. */
 void rbd_store_close(struct rbd_store *s);
 /* Applies pending migrations; *applied (may be NULL) gets how many ran. */
@@ -188,6 +199,24 @@ int rbd_tx_interrupt_running(struct rbd_tx *tx, int64_t **out, size_t *out_n, in
 
 int rbd_tx_setting_set(struct rbd_tx *tx, const char *key, const char *value);
 int64_t rbd_tx_incident_of_action(struct rbd_tx *tx, int64_t action_id);
+
+/* The value of a setting as this transaction sees it (*out NULL when unset). */
+int rbd_tx_setting_get(struct rbd_tx *tx, char **out, const char *key);
+
+/* ---- several replicas on one database (PostgreSQL; trivial on SQLite) ---- */
+
+/*
+ * Starts this replica's membership: heartbeats into `replicas` every lease/3, and marks
+ * the running actions of replicas silent for longer than lease_ms `interrupted` (never
+ * re-run). replica names this process (its running actions record it as their owner).
+ * SQLite: records the name only (one process owns the file).
+ */
+int rbd_store_ha_start(struct rbd_store *s, const char *replica, int64_t lease_ms);
+/* True when this replica is the one that polls Alertmanager (a session advisory lock on
+ * PostgreSQL; always true on SQLite). Cheap: reads the state a background thread keeps. */
+bool rbd_store_is_leader(struct rbd_store *s);
+/* The backend's name: "sqlite" or "postgresql". */
+const char *rbd_store_backend(const struct rbd_store *s);
 
 /* ---- reads (any thread) ---- */
 

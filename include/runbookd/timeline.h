@@ -36,6 +36,7 @@ enum rbd_event_kind {
 	RBD_EVENT_NOTE_ADDED,
 	RBD_EVENT_SYSTEM_PAUSED,
 	RBD_EVENT_SYSTEM_RESUMED,
+	RBD_EVENT_ACTION_LATE_RESULT,   /* a result that came after its action was interrupted */
 	RBD_EVENT_KIND_COUNT
 };
 

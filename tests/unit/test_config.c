@@ -504,7 +504,8 @@ static void test_config__unknown_key(void)
 	load_fail(&d, "errors/unknown_key");
 	CHECK(diag_has(&d, "errors/unknown_key/runbookd.yaml", 2,
 		       "unknown key \"databse\" (expected one of: listen, database, mode, rules, "
-		       "auth, limits, actions, alertmanager, notify, external_url, ui, log_level)"));
+		       "auth, limits, actions, alertmanager, notify, external_url, ui, log_level, ha, "
+		       "database_password_file)"));
 	CHECK_INT(d.n, 1);
 	rbd_diag_clear(&d);
 }
