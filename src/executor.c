@@ -49,7 +49,8 @@ struct claim {
 	int64_t incident_id;
 	char *rule;
 	struct rbd_rendered r;
-	bool paused;          /* the kill switch as the worker saw it */
+	bool paused;          /* the kill switch as the claim read it from the database */
+	bool paused_known;    /* the setting exists (else: never paused) */
 	bool claimed;
 	bool more;            /* something was skipped or cancelled: look again soon */
 };
@@ -162,8 +163,8 @@ static int claim_job(struct rbd_tx *tx, void *arg)
 	rc = rbd_tx_setting_get(tx, &paused, "paused");
 	if (rc)
 		return rc;
-	if (paused && strcmp(paused, "1") == 0)
-		c->paused = true;
+	c->paused_known = paused != NULL;
+	c->paused = paused && strcmp(paused, "1") == 0;
 	free(paused);
 	if (c->paused)
 		return 0;
@@ -557,20 +558,25 @@ static void sweep_expired(struct rbd_executor *ex)
 		rbd_log_warn("approval expiry sweep failed", "error", rbd_err_msg());
 }
 
-/* One claim job with the live runtime and kill switch (nothing while paused). */
+/* One claim job with the live runtime and kill switch (nothing while paused). The kill
+ * switch is the database's: claim_job reads it, so that a pause or resume on another
+ * replica holds here too, and this replica's view (/metrics, the console) follows. */
 static int claim_pass(struct rbd_app *app, struct claim *c)
 {
 	int rc;
 
 	c->rt = rbd_app_runtime(app);
-	c->paused = atomic_load(&app->paused);
-	rc = c->paused ? 0 : rbd_store_write(app->store, claim_job, c);
+	c->paused = false;
+	c->paused_known = false;
+	rc = rbd_store_write(app->store, claim_job, c);
 	if (rc) {
 		/* The move to `running` is not committed: nothing may be spawned (the
 		 * row is still planned/approved and is claimed again later). */
 		c->claimed = false;
 		c->more = false;
 	}
+	if (!rc && c->paused_known)
+		atomic_store(&app->paused, c->paused);
 	return rc;
 }
 

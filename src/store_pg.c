@@ -195,7 +195,12 @@ static PGconn *pg_connect(const struct pg_store *s)
 	}
 
 	if (c && PQstatus(c) == CONNECTION_OK) {
-		PGresult *r = PQexec(c, "SET synchronous_commit = on; SET client_min_messages = warning");
+		/* A replica frozen inside a transaction (SIGSTOP, a stuck host) must not hold
+		 * the write lock for ever: the server ends such a session; a write that waits
+		 * too long for the lock fails (503) rather than hanging. */
+		PGresult *r = PQexec(c, "SET synchronous_commit = on; SET client_min_messages = warning; "
+				     "SET idle_in_transaction_session_timeout = '10s'; "
+				     "SET lock_timeout = '15s'; SET statement_timeout = '30s'");
 
 		PQclear(r);
 	}

@@ -7,7 +7,7 @@
 # once GET /-/ready answers 200, `port` and `pid`. Without WEBHOOK_URL the only
 # receiver is a null one; with it, every alert goes to that webhook (send_resolved,
 # all alerts in one notification), with `Authorization: Bearer <file content>` when
-# BEARER_TOKEN_FILE is given. No clustering (--cluster.listen-address=).
+# BEARER_TOKEN_FILE is given. No clustering (--cluster.listen-address=) unless AM_CLUSTER.
 #
 # Route timings, overridable through the environment:
 #   AM_GROUP_WAIT (1s), AM_GROUP_INTERVAL (2s), AM_REPEAT_INTERVAL (10s), AM_GROUP_BY
@@ -17,6 +17,10 @@
 #   AM_READY_TIMEOUT  seconds to wait for /-/ready (default 20)
 #   AM_WATCH_PID      if set, a watchdog kills Alertmanager once that process is gone
 #                     (give the test's own pid so a crashed test leaves nothing behind)
+#   AM_MORE_WEBHOOKS  more webhook URLs (space-separated), each a receiver of every
+#                     alert like WEBHOOK_URL (several runbookd replicas)
+#   AM_CLUSTER        if set, cluster on a free 127.0.0.1 port (written to DIR/cluster_port),
+#                     gossiping fast (test timings); AM_CLUSTER_PEERS: HOST:PORT list
 #
 # Exit 0 with the port on stdout; non-zero with the log tail on stderr. Stop it with
 #   kill "$(cat DIR/pid)"   (Alertmanager exits on SIGTERM within a second)
@@ -46,13 +50,13 @@ check_scalar() {
 	*\'* | *$'\n'* | *$'\r'*) echo "alertmanager-start: $1 must not contain quotes or newlines" >&2; exit 2 ;;
 	esac
 }
-if [ -n "$webhook" ]; then
-	check_scalar WEBHOOK_URL "$webhook"
-	case "$webhook" in
+for w in $webhook ${AM_MORE_WEBHOOKS:-}; do
+	check_scalar WEBHOOK_URL "$w"
+	case "$w" in
 	http://* | https://*) ;;
 	*) echo "alertmanager-start: WEBHOOK_URL must be http(s)" >&2; exit 2 ;;
 	esac
-fi
+done
 if [ -n "$token_file" ]; then
 	[ -n "$webhook" ] || usage
 	[ -r "$token_file" ] || { echo "alertmanager-start: cannot read $token_file" >&2; exit 1; }
@@ -79,15 +83,17 @@ log=$dir/alertmanager.log
 	echo "  - name: main"
 	if [ -n "$webhook" ]; then
 		echo "    webhook_configs:"
-		echo "      - url: '$webhook'"
-		echo "        send_resolved: true"
-		echo "        max_alerts: 0"
-		if [ -n "$token_file" ]; then
-			echo "        http_config:"
-			echo "          authorization:"
-			echo "            type: Bearer"
-			echo "            credentials_file: '$token_file'"
-		fi
+		for w in $webhook ${AM_MORE_WEBHOOKS:-}; do
+			echo "      - url: '$w'"
+			echo "        send_resolved: true"
+			echo "        max_alerts: 0"
+			if [ -n "$token_file" ]; then
+				echo "        http_config:"
+				echo "          authorization:"
+				echo "            type: Bearer"
+				echo "            credentials_file: '$token_file'"
+			fi
+		done
 	fi
 } >"$cfg"
 
@@ -117,9 +123,18 @@ port=""
 # Another process may take the port between our probe and Alertmanager's bind: retry.
 for attempt in 1 2 3; do
 	port=$(free_port)
+	cluster=(--cluster.listen-address=)
+	if [ -n "${AM_CLUSTER:-}" ]; then
+		cport=$(free_port)
+		cluster=(--cluster.listen-address="127.0.0.1:$cport" --cluster.advertise-address="127.0.0.1:$cport"
+			--cluster.gossip-interval=50ms --cluster.pushpull-interval=1s
+			--cluster.peer-timeout=200ms --cluster.settle-timeout=2s)
+		for p in ${AM_CLUSTER_PEERS:-}; do cluster+=(--cluster.peer="$p"); done
+		echo "$cport" >"$dir/cluster_port"
+	fi
 	: >"$log"
 	"$bin" --config.file="$cfg" --storage.path="$dir/data" \
-		--cluster.listen-address= --web.listen-address="127.0.0.1:$port" \
+		"${cluster[@]}" --web.listen-address="127.0.0.1:$port" \
 		</dev/null >>"$log" 2>&1 &
 	pid=$!
 	deadline=$((SECONDS + ready_timeout))
