@@ -29,6 +29,11 @@
 
 /* The code of this thread's last rbd_pg_exec failure. */
 static _Thread_local int last_error = RBD_EUNAVAIL;
+/* The reader connection this thread holds: a read on it that finds the connection lost
+ * (the server ended it while it sat in the pool) reconnects and runs once more. Never
+ * the writer (a transaction is not replayed) nor the replica connection (its session
+ * holds the leader lock and LISTEN). */
+static _Thread_local PGconn *reader_held;
 
 int rbd_pg_last_error(void)
 {
@@ -76,6 +81,12 @@ PGresult *rbd_pg_exec(PGconn *c, const char *sql, const struct pg_params *p, int
 	}
 	r = PQexecParams(c, sql, p ? p->n : 0, NULL, p ? p->v : NULL, NULL, NULL, 0);
 	st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+	if (st == PGRES_FATAL_ERROR && c == reader_held && PQstatus(c) == CONNECTION_BAD) {
+		PQclear(r);
+		PQreset(c);
+		r = PQexecParams(c, sql, p ? p->n : 0, NULL, p ? p->v : NULL, NULL, NULL, 0);
+		st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+	}
 	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
 		if (changes) {
 			const char *t = PQcmdTuples(r);
@@ -210,6 +221,10 @@ static PGconn *pg_connect(const struct pg_store *s)
 /* 0 when *c is connected, reconnecting when it was lost (the database came back). */
 static int pg_ensure(PGconn **c, const struct pg_store *s)
 {
+	/* A connection the server closed while it sat idle (terminated, restarted) is
+	 * noticed here without a round trip: libpq reads the EOF and marks it bad. */
+	if (*c && PQstatus(*c) == CONNECTION_OK && PQtransactionStatus(*c) == PQTRANS_IDLE)
+		PQconsumeInput(*c);
 	if (*c && PQstatus(*c) == CONNECTION_OK)
 		return 0;
 	PQfinish(*c);     /* not PQreset: a new connection reads a rotated password */
@@ -243,11 +258,13 @@ PGconn *rbd_pg_reader_get(struct pg_store *s)
 	/* A lost connection is reconnected here; a failure leaves it NULL or bad and the
 	 * read fails with RBD_EUNAVAIL. */
 	pg_ensure(&r->c, s);
+	reader_held = r->c;
 	return r->c;
 }
 
 void rbd_pg_reader_put(struct pg_store *s, PGconn *c)
 {
+	reader_held = NULL;
 	pthread_mutex_lock(&s->rmu);
 	for (int i = 0; i < PG_READERS; i++)
 		if (s->readers[i].busy && s->readers[i].c == c) {
