@@ -10,8 +10,9 @@ cd "$(dirname "$0")"
 umask 077
 mkdir -p secrets
 chmod 700 secrets
-for name in ingest operator viewer; do
+for name in ingest operator viewer db; do
 	f="secrets/$name.token"
+	[ "$name" = db ] && f=secrets/db.password   # docker-compose.ha.yml: PostgreSQL's
 	if [ ! -s "$f" ]; then
 		head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$f.tmp"
 		mv "$f.tmp" "$f"
