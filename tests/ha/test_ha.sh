@@ -4,6 +4,7 @@
 # Every action's process appends a line to one file: exactly one line per action.
 # Shows: episodes/incidents/actions stored once (also one alert under two group keys at
 # two replicas at once); approval on A of an action planned via B starts within ~1 s;
+# approvals: 2 given at the same instant on two replicas reach quorum once;
 # pause on A and no replica starts anything; max_runs_per_hour: 1 with two planned
 # actions on two replicas runs once; kill -9 of the replica running a slow action ->
 # interrupted within the lease, never re-run; a replica frozen past its lease (SIGSTOP,
@@ -61,6 +62,13 @@ rules:
     action: rec
     params: { what: "appr-{{ .Labels.service }}" }
     approval: true
+  - name: quorum
+    description: "two approvals at once on two replicas"
+    matchers: [ 'alertname = "HaQuorum"' ]
+    action: rec
+    params: { what: "quorum-{{ .Labels.service }}" }
+    approval: true
+    approvals: 2
   - name: paused
     description: "the kill switch is shared"
     matchers: [ 'alertname = "HaPause"' ]
@@ -215,6 +223,25 @@ check "approved action ran" "$(wait_sql "select state from actions where id = $a
 st=$(pq "select started_at from actions where id = $aid")
 check "started within 1 s of the approval" "$(( st - t0 < 1000 ))" 1
 check "appr ran once" "$(lines appr-x)" 1
+
+# --- 3b. approvals: 2, two operators approving at the same instant on two replicas -------
+jq --arg fp "$(fp quorum-alert)" '.alerts[0].fingerprint = $fp | .alerts[0].labels = {alertname: "HaQuorum", service: "q"} | .groupKey = "gk-quorum"' \
+  "$FIX/firing-high-error-rate.json" > "$T/quorum.json"
+BASE=${RBASE[3]} post_fixture "$T/quorum.json" >/dev/null
+qid=$(wait_sql "select id from actions where rule = 'quorum' and state = 'pending_approval'" "$(pq "select id from actions where rule = 'quorum'")")
+curl -s -o "$T/q1" -w '%{http_code}' -X POST -H "Authorization: Bearer $OPERATOR" -H 'Content-Type: application/json' \
+  -d '{}' "${RBASE[1]}/api/v1/actions/$qid/approve" > "$T/q1.status" &
+q1=$!
+curl -s -o "$T/q2" -w '%{http_code}' -X POST -H "Authorization: Bearer $OPERATOR2" -H 'Content-Type: application/json' \
+  -d '{}' "${RBASE[2]}/api/v1/actions/$qid/approve" > "$T/q2.status" &
+q2=$!
+wait "$q1"; wait "$q2"
+check "quorum: both approvals answered 200" "$(cat "$T/q1.status") $(cat "$T/q2.status")" "200 200"
+check "quorum: ran" "$(wait_sql "select state from actions where id = $qid" succeeded)" succeeded
+check "quorum: reached once (one approved event)" \
+  "$(pq "select count(*) from events where action_id = $qid and kind = 'action.approved'")" 1
+check "quorum: two approvals recorded" "$(pq "select count(*) from approvals where action_id = $qid")" 2
+check "quorum: ran once" "$(lines quorum-q)" 1
 
 # --- 4. pause on A: B and C start nothing ---------------------------------------------
 on 1 POST /api/v1/pause "$OPERATOR" >/dev/null
