@@ -71,6 +71,9 @@ actions:
     params:
       service: { pattern: "[a-z][a-z0-9-]*" }
     timeout: 10s
+  loadtest_stop:
+    run: [/bin/true, stop, loadtest]
+    timeout: 10s
   touch:
     run: [/bin/true, "{{ .Params.service }}"]
     params:

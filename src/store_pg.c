@@ -399,24 +399,18 @@ static int64_t mono_us(void)
 }
 
 /*
- * One job, one transaction, serialised across replicas by PG_LOCK_WRITE. Nothing is
- * retried here once the job ran: a connection lost mid-job or mid-COMMIT answers
- * RBD_EUNAVAIL (503) and the next write reconnects.
+ * Group commit, as on SQLite: one writer thread runs whatever jobs are queued in one
+ * transaction (a SAVEPOINT each when there are several, so that a failing job rolls
+ * back alone), under PG_LOCK_WRITE, which serialises it with every other replica's
+ * writes. Each caller learns its result after the COMMIT. Nothing is retried once a
+ * job ran: a connection lost mid-batch or mid-COMMIT answers RBD_EUNAVAIL (503; the
+ * retry is idempotent by the unique keys) and the next batch reconnects.
  */
-int rbd_pg_store_write(struct rbd_store *bs, rbd_tx_fn fn, void *arg)
+static int batch_begin(struct pg_store *s)
 {
-	struct pg_store *s = pg_store_of(bs);
-	struct pg_tx tx = { &rbd_store_pg_ops, s, NULL, 0, 0 };
 	struct pg_params p = { 0 };
-	PGresult *r;
-	char msg[512];
-	int64_t t0 = mono_us();
-	int rc, committed;
+	int rc = pg_ensure(&s->writer, s);
 
-	if (s->readonly)
-		return rbd_err_set(RBD_EUNAVAIL, "store opened read-only");
-	pthread_mutex_lock(&s->wmu);
-	rc = pg_ensure(&s->writer, s);
 	if (!rc)
 		rc = rbd_pg_run(s->writer, "BEGIN", NULL, NULL, "begin");
 	if (rc && s->writer && PQstatus(s->writer) != CONNECTION_OK) {
@@ -428,42 +422,161 @@ int rbd_pg_store_write(struct rbd_store *bs, rbd_tx_fn fn, void *arg)
 	rbd_pg_p_i64(&p, PG_LOCK_WRITE);
 	if (!rc)
 		rc = rbd_pg_run(s->writer, "SELECT pg_advisory_xact_lock($1)", &p, NULL, "write lock");
-	if (rc)
-		goto fail;
-	tx.c = s->writer;
-	rc = fn((struct rbd_tx *)(void *)&tx, arg);
-	if (rc)
-		goto fail;
-	if (tx.wake) {
-		rc = rbd_pg_run(s->writer, "SELECT pg_notify('" PG_WAKE_CHANNEL "', '')", NULL, NULL,
-				"notify");
-		if (rc)
-			goto fail;
-	}
-	r = rbd_pg_exec(s->writer, "COMMIT", NULL, NULL, "commit");
-	/* COMMIT of a transaction that failed answers ROLLBACK: not committed. */
-	committed = r && strcmp(PQcmdStatus(r), "COMMIT") == 0;
-	PQclear(r);
-	if (!committed) {
-		rc = rbd_err_set(RBD_EUNAVAIL, "commit failed: %s", r ? "the transaction was rolled back"
-				 : rbd_err_msg());
-		pthread_mutex_unlock(&s->wmu);
-		rbd_log_error("commit failed", "error", rbd_err_msg());
-		return rc;
-	}
-	pthread_mutex_unlock(&s->wmu);
-	if (s->on_stats)
-		s->on_stats(s->on_stats_ctx, mono_us() - t0, 1);
-	if (tx.wake && s->on_commit)
-		s->on_commit(s->on_commit_ctx);
-	return 0;
-fail:
-	snprintf(msg, sizeof(msg), "%s", rbd_err_msg());
+	return rc;
+}
+
+static void batch_fail(struct pg_job *batch, const char *why)
+{
+	for (struct pg_job *j = batch; j; j = j->next)
+		if (!j->rc) {
+			j->rc = RBD_EUNAVAIL;
+			snprintf(j->msg, sizeof(j->msg), "%s", why);
+		}
+}
+
+static void batch_abort(struct pg_store *s)
+{
 	if (s->writer && PQstatus(s->writer) == CONNECTION_OK &&
 	    PQtransactionStatus(s->writer) != PQTRANS_IDLE)
 		PQclear(PQexec(s->writer, "ROLLBACK"));
+}
+
+/* 0 when the batch committed (some jobs may have failed alone), else RBD_EUNAVAIL. */
+static int run_batch(struct pg_store *s, struct pg_job *batch)
+{
+	struct pg_tx tx = { &rbd_store_pg_ops, s, NULL, 0, 0 };
+	int multi = batch->next != NULL, ok = 0, wake = 0, jobs = 0, committed;
+	int64_t t0 = mono_us();
+	char why[256];
+	PGresult *r;
+
+	pthread_mutex_lock(&s->wmu);
+	if (batch_begin(s)) {
+		snprintf(why, sizeof(why), "%s", rbd_err_msg());
+		batch_abort(s);
+		pthread_mutex_unlock(&s->wmu);
+		batch_fail(batch, why);
+		return RBD_EUNAVAIL;
+	}
+	tx.c = s->writer;
+	for (struct pg_job *j = batch; j; j = j->next) {
+		jobs++;
+		if (multi && rbd_pg_run(s->writer, "SAVEPOINT job", NULL, NULL, "savepoint"))
+			goto broken;
+		tx.wake = 0;
+		j->rc = j->fn((struct rbd_tx *)(void *)&tx, j->arg);
+		if (j->rc) {
+			snprintf(j->msg, sizeof(j->msg), "%s", rbd_err_msg());
+			if (multi && rbd_pg_run(s->writer, "ROLLBACK TO SAVEPOINT job", NULL, NULL,
+						"rollback to savepoint"))
+				goto broken;
+			continue;
+		}
+		if (multi && rbd_pg_run(s->writer, "RELEASE SAVEPOINT job", NULL, NULL, "release"))
+			goto broken;
+		j->wake = tx.wake;
+		wake |= tx.wake;
+		ok++;
+	}
+	if (!ok) {
+		batch_abort(s);
+		pthread_mutex_unlock(&s->wmu);
+		return 0;
+	}
+	if (wake && rbd_pg_run(s->writer, "SELECT pg_notify('" PG_WAKE_CHANNEL "', '')", NULL, NULL,
+			       "notify"))
+		goto broken;
+	r = rbd_pg_exec(s->writer, "COMMIT", NULL, NULL, "commit");
+	/* COMMIT of a transaction that failed answers ROLLBACK: not committed. */
+	committed = r && strcmp(PQcmdStatus(r), "COMMIT") == 0;
+	snprintf(why, sizeof(why), "commit failed: %s", r ? "the transaction was rolled back"
+		 : rbd_err_msg());
+	PQclear(r);
 	pthread_mutex_unlock(&s->wmu);
-	return rbd_err_set(rc, "%s", msg);
+	if (!committed) {
+		rbd_log_error("commit failed", "error", why);
+		batch_fail(batch, why);
+		return RBD_EUNAVAIL;
+	}
+	if (s->on_stats)
+		s->on_stats(s->on_stats_ctx, mono_us() - t0, jobs);
+	return 0;
+broken:
+	snprintf(why, sizeof(why), "database write failed: %s", rbd_err_msg());
+	batch_abort(s);
+	pthread_mutex_unlock(&s->wmu);
+	rbd_log_error("transaction lost", "error", why);
+	for (struct pg_job *j = batch; j; j = j->next)
+		j->rc = 0;          /* every job of the batch lost its writes */
+	batch_fail(batch, why);
+	return RBD_EUNAVAIL;
+}
+
+static void *writer_main(void *arg)
+{
+	struct pg_store *s = arg;
+
+	pthread_mutex_lock(&s->qmu);
+	for (;;) {
+		struct pg_job *batch, *j, *next;
+		int n = 0, rc, wake = 0;
+
+		while (!s->head && !s->stopping)
+			pthread_cond_wait(&s->work, &s->qmu);
+		if (!s->head)
+			break;
+		batch = s->head;
+		for (j = batch; j->next && ++n < PG_BATCH_MAX; j = j->next)
+			;
+		s->head = j->next;
+		if (!s->head)
+			s->tail = NULL;
+		j->next = NULL;
+		pthread_mutex_unlock(&s->qmu);
+
+		rc = run_batch(s, batch);
+		for (j = batch; j; j = j->next)
+			wake |= !j->rc && j->wake;
+		if (!rc && wake && s->on_commit)
+			s->on_commit(s->on_commit_ctx);
+
+		pthread_mutex_lock(&s->qmu);
+		for (j = batch; j; j = next) {
+			next = j->next;
+			j->done = 1;
+			pthread_cond_signal(&j->cv);
+		}
+	}
+	pthread_mutex_unlock(&s->qmu);
+	return NULL;
+}
+
+int rbd_pg_store_write(struct rbd_store *bs, rbd_tx_fn fn, void *arg)
+{
+	struct pg_store *s = pg_store_of(bs);
+	struct pg_job j = { .fn = fn, .arg = arg };
+
+	if (!s->has_writer)
+		return rbd_err_set(RBD_EUNAVAIL, "store opened read-only");
+	pthread_mutex_lock(&s->qmu);
+	if (s->stopping) {
+		pthread_mutex_unlock(&s->qmu);
+		return rbd_err_set(RBD_EUNAVAIL, "store is shutting down");
+	}
+	pthread_cond_init(&j.cv, NULL);
+	if (s->tail)
+		s->tail->next = &j;
+	else
+		s->head = &j;
+	s->tail = &j;
+	pthread_cond_signal(&s->work);
+	while (!j.done)
+		pthread_cond_wait(&j.cv, &s->qmu);
+	pthread_mutex_unlock(&s->qmu);
+	pthread_cond_destroy(&j.cv);
+	if (j.rc)
+		rbd_err_set(j.rc, "%s", j.msg[0] ? j.msg : "database write failed");
+	return j.rc;
 }
 
 static int ready_probe(struct rbd_tx *tx, void *arg)
@@ -690,6 +803,8 @@ int rbd_pg_store_open(struct rbd_store **out, const char *url, int flags,
 	s->readonly = (flags & RBD_STORE_NO_WRITER) != 0;
 	s->ha_pipe[0] = s->ha_pipe[1] = -1;
 	pthread_mutex_init(&s->wmu, NULL);
+	pthread_mutex_init(&s->qmu, NULL);
+	pthread_cond_init(&s->work, NULL);
 	pthread_mutex_init(&s->rmu, NULL);
 	pthread_cond_init(&s->rcv, NULL);
 	if (flags & RBD_STORE_MIGRATE) {
@@ -700,6 +815,13 @@ int rbd_pg_store_open(struct rbd_store **out, const char *url, int flags,
 	rc = pg_schema_current(s);
 	if (rc)
 		goto fail;
+	if (!s->readonly) {
+		if (pthread_create(&s->wthread, NULL, writer_main, s) != 0) {
+			rc = rbd_err_set(RBD_EIO, "cannot start the writer thread");
+			goto fail;
+		}
+		s->has_writer = 1;
+	}
 	*out = (struct rbd_store *)(void *)s;
 	return 0;
 fail:
@@ -719,11 +841,20 @@ void rbd_pg_store_close(struct rbd_store *bs)
 		close(s->ha_pipe[0]);
 		close(s->ha_pipe[1]);
 	}
+	if (s->has_writer) {
+		pthread_mutex_lock(&s->qmu);
+		s->stopping = 1;
+		pthread_cond_signal(&s->work);
+		pthread_mutex_unlock(&s->qmu);
+		pthread_join(s->wthread, NULL);
+	}
 	PQfinish(s->ha);
 	for (int i = 0; i < PG_READERS; i++)
 		PQfinish(s->readers[i].c);
 	PQfinish(s->writer);
 	pthread_mutex_destroy(&s->wmu);
+	pthread_mutex_destroy(&s->qmu);
+	pthread_cond_destroy(&s->work);
 	pthread_mutex_destroy(&s->rmu);
 	pthread_cond_destroy(&s->rcv);
 	free(s->replica);

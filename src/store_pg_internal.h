@@ -2,7 +2,8 @@
  * store_pg_internal: what the PostgreSQL backend's files (store_pg.c, store_pg_tx.c,
  * store_pg_read.c) share. Private; with them the only place libpq-fe.h is included.
  *
- * Several replicas write to one database. Every write transaction first takes one
+ * Several replicas write to one database. Writes are group-committed by one writer
+ * thread per replica (as on SQLite). Every write transaction first takes one
  * transaction-level advisory lock (PG_LOCK_WRITE): writes are serialised across
  * replicas the way SQLite's single writer serialises them in one process, so gate
  * counting (rate limit, cooldown, breaker, global concurrency), quorum counting and
@@ -29,6 +30,20 @@
 
 #define PG_WAKE_CHANNEL "runbookd_wake"
 
+#define PG_BATCH_MAX 64
+
+/* A queued write job (rbd_pg_store_write waits on its cv until the batch committed). */
+struct pg_job {
+	rbd_tx_fn fn;
+	void *arg;
+	int rc;
+	int done;
+	int wake;
+	pthread_cond_t cv;
+	char msg[256];
+	struct pg_job *next;
+};
+
 struct pg_reader {
 	PGconn *c;
 	int busy;
@@ -42,7 +57,14 @@ struct pg_store {
 	int migrated;
 
 	PGconn *writer;
-	pthread_mutex_t wmu;
+	pthread_mutex_t wmu;               /* the writer connection */
+	/* The group-commit queue and its thread. */
+	pthread_t wthread;
+	int has_writer;
+	pthread_mutex_t qmu;
+	pthread_cond_t work;
+	struct pg_job *head, *tail;
+	int stopping;
 
 	struct pg_reader readers[PG_READERS];
 	pthread_mutex_t rmu;
