@@ -19,9 +19,20 @@ trap faults_cleanup EXIT
 pq() { psql -X -qAt "$PGURL" -c "$1"; }
 as_pg=(); [ "$(id -u)" -eq 0 ] && as_pg=(runuser -u postgres --)
 
+# Password authentication from here on: the password comes from database_password_file,
+# never from the config or the URL, and never reaches the log.
+PW=rbd-pw-$RANDOM$RANDOM
+pq "ALTER USER postgres PASSWORD '$PW'" >/dev/null
+echo "local all all scram-sha-256" > "$PGDIR/data/pg_hba.conf"
+"${as_pg[@]}" "$PGBIN/pg_ctl" -D "$PGDIR/data" reload >/dev/null
+(umask 077; printf '%s\n' "$PW" > "$T/db.password")
+check "the cluster now refuses a connection without the password" \
+  "$(PGPASSWORD= psql -X -qAt -w "$PGURL" -c 'select 1' >/dev/null 2>&1 && echo open || echo refused)" refused
+export PGPASSWORD=$PW    # for this script's psql only: runbookd's environment is cleaned below
+
 write_restart_config
-sed -i "s|^database: .*|database: \"$PGURL\"|" "$T/runbookd.yaml"
-start_rbd || exit 1
+sed -i "s|^database: .*|database: \"$PGURL\"\ndatabase_password_file: $T/db.password|" "$T/runbookd.yaml"
+PGPASSWORD= start_rbd || exit 1
 check "ready on PostgreSQL" "$(api GET /readyz '' >/dev/null; status)" 200
 
 # payload N -> a one-alert notification with its own fingerprint
@@ -68,6 +79,7 @@ check "the retried episode stored once" "$(pq "select count(*) from alerts where
 check "one incident for it" "$(pq "select count(*) from incidents where group_key like '%svc3%'")" 1
 check "one action for it" "$(pq "select count(*) from actions a join alerts e on e.id = a.alert_id where e.fingerprint = '$(fp f3)'")" 1
 check "same pid: no restart" "$(kill -0 "$RBD_PID" && echo alive)" alive
+check "the password is not in the log" "$(grep -c "$PW" "$T/runbookd.log")" 0
 stop_rbd; check "clean stop" "$?" 0
 RBD_PID=""
 finish

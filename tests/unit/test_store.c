@@ -1473,7 +1473,24 @@ static void test_store__state_check_migration_keeps_data(void)
 	tmpdb_remove(&t);
 }
 
+/* A database named in a log line never shows a URL's password. */
+static void test_store__display_redacts_password(void)
+{
+	char out[256];
+
+	rbd_store_display(out, sizeof(out), "postgresql://rb:s3cret@db.example:5432/runbookd");
+	CHECK_STR(out, "postgresql://rb:***@db.example:5432/runbookd");
+	rbd_store_display(out, sizeof(out), "postgres://rb@db/runbookd?sslmode=require");
+	CHECK_STR(out, "postgres://rb@db/runbookd?sslmode=require");
+	rbd_store_display(out, sizeof(out), "postgresql:///runbookd?host=/tmp/x");
+	CHECK_STR(out, "postgresql:///runbookd?host=/tmp/x");
+	rbd_store_display(out, sizeof(out), "/var/lib/runbookd/a:b@c.db");
+	CHECK_STR(out, "/var/lib/runbookd/a:b@c.db");
+	CHECK(strstr(out, "***") == NULL);
+}
+
 static const struct rbd_test_case cases[] = {
+	RBD_TEST(test_store__display_redacts_password),
 	RBD_TEST(test_store__migrations_applied_once),
 	RBD_TEST(test_store__unmigrated_database_refused),
 	RBD_TEST(test_store__missing_directory_unavailable),
