@@ -7,7 +7,8 @@
 # approvals: 2 given at the same instant on two replicas reach quorum once;
 # pause on A and no replica starts anything; max_runs_per_hour: 1 with two planned
 # actions on two replicas runs once; kill -9 of the replica running a slow action ->
-# interrupted within the lease, never re-run; a replica frozen past its lease (SIGSTOP,
+# interrupted within the lease, never re-run (and a peer's start-up recovery meanwhile
+# leaves it alone); a replica frozen past its lease (SIGSTOP,
 # SIGCONT) does not overwrite the interrupted row (action.late_result event only);
 # the leader dies -> another replica takes over.
 # Uses RBD_TEST_PG_URL (the ctest fixture "pg"), else starts its own cluster.
@@ -302,6 +303,17 @@ sid=$(wait_sql "select id from actions where rule = 'slow' and state = 'running'
 owner=$(pq "select owner from actions where id = $sid")
 kr=${owner#r}
 check "slow: running" "$(pq "select state from actions where id = $sid")" running
+# Another replica restarts meanwhile: its start-up recovery touches only its own rows.
+o=1; [ "$o" == "$kr" ] && o=2
+kill -TERM "${RPID[$o]}"; wait "${RPID[$o]}" 2>/dev/null
+rm -f "$T/port$o"
+RUNBOOKD_PORT_FILE="$T/port$o" "$RBD_BIN" serve -c "$T/r$o.yaml" >>"$T/r$o.log" 2>&1 &
+RPID[$o]=$!; PIDS+=("${RPID[$o]}")
+for _ in $(seq 1 300); do [ -s "$T/port$o" ] && break; sleep 0.05; done
+RBASE[$o]="http://127.0.0.1:$(cat "$T/port$o")"
+check "a peer restarted (start-up recovery ran)" "$(curl -s -o /dev/null -w '%{http_code}' "${RBASE[$o]}/readyz")" 200
+check "its recovery left the live replica's running action alone" \
+  "$(pq "select state from actions where id = $sid")" running
 t0=$SECONDS
 kill -9 "${RPID[$kr]}"
 wait "${RPID[$kr]}" 2>/dev/null
