@@ -164,7 +164,8 @@ static int claim_job(struct rbd_tx *tx, void *arg)
 	if (rc)
 		return rc;
 	c->paused_known = paused != NULL;
-	c->paused = paused && strcmp(paused, "1") == 0;
+	if (paused && strcmp(paused, "1") == 0)
+		c->paused = true;
 	free(paused);
 	if (c->paused)
 		return 0;
@@ -563,12 +564,18 @@ static void sweep_expired(struct rbd_executor *ex)
  * replica holds here too, and this replica's view (/metrics, the console) follows. */
 static int claim_pass(struct rbd_app *app, struct claim *c)
 {
+	char *v = NULL;
 	int rc;
 
 	c->rt = rbd_app_runtime(app);
-	c->paused = false;
+	/* A pause or resume stored by another replica (a read: nothing is written while
+	 * paused); claim_job checks again inside the claim's transaction. */
+	if (rbd_store_setting_get(app->store, &v, "paused") == 0 && v)
+		atomic_store(&app->paused, strcmp(v, "1") == 0);
+	free(v);
+	c->paused = atomic_load(&app->paused);
 	c->paused_known = false;
-	rc = rbd_store_write(app->store, claim_job, c);
+	rc = c->paused ? 0 : rbd_store_write(app->store, claim_job, c);
 	if (rc) {
 		/* The move to `running` is not committed: nothing may be spawned (the
 		 * row is still planned/approved and is claimed again later). */
