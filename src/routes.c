@@ -14,6 +14,7 @@
 #include "runbookd/model.h"
 #include "runbookd/notify.h"
 #include "runbookd/procstat.h"
+#include "runbookd/ui.h"
 #include "runbookd/ops.h"
 #include "runbookd/payload.h"
 #include "runbookd/timeutil.h"
@@ -147,6 +148,7 @@ int rbd_routes_preflight(const struct rbd_route **out, struct rbd_request *req,
 {
 	const struct rbd_route *found = NULL;
 	bool path_known = false;
+	char allow[64] = "";
 	int rc;
 
 	*out = NULL;
@@ -156,6 +158,7 @@ int rbd_routes_preflight(const struct rbd_route **out, struct rbd_request *req,
 		if (!rbd_routes_match(routes[i].pattern, req->path, params))
 			continue;
 		path_known = true;
+		rbd_allow_append(allow, sizeof(allow), routes[i].method);
 		if (strcmp(routes[i].method, req->method) == 0) {
 			found = &routes[i];
 			req->params[0] = params[0];
@@ -168,6 +171,7 @@ int rbd_routes_preflight(const struct rbd_route **out, struct rbd_request *req,
 	if (!found) {
 		if (path_known) {
 			rbd_response_error(resp, 405, "method_not_allowed", "method not allowed on this path");
+			rbd_response_header_add(resp, "Allow", allow);
 			return RBD_EINVAL;
 		}
 		rbd_response_error(resp, 404, "not_found", "no such endpoint");

@@ -348,7 +348,8 @@ static enum MHD_Result begin(struct rbd_server *srv, struct MHD_Connection *c,
 	struct rbd_runtime *rt = rbd_app_runtime(srv->app);
 
 	cc->t0 = rbd_mono_ms();
-	cc->req.method = method;
+	/* HEAD is GET without the body (libmicrohttpd sends no body for HEAD). */
+	cc->req.method = strcmp(method, MHD_HTTP_METHOD_HEAD) == 0 ? MHD_HTTP_METHOD_GET : method;
 	cc->req.path = url;
 	cc->req.arg = get_arg;
 	cc->req.arg_ctx = c;

@@ -117,6 +117,21 @@ static void add_header(struct rbd_response *resp, const char *name, const char *
 	resp->headers[resp->n_headers++].value = rbd_strdup(value);
 }
 
+void rbd_response_header_add(struct rbd_response *resp, const char *name, const char *value)
+{
+	add_header(resp, name, value);
+}
+
+void rbd_allow_append(char *allow, size_t size, const char *method)
+{
+	size_t len = strlen(allow);
+
+	if (strstr(allow, method))
+		return;
+	snprintf(allow + len, size - len, "%s%s%s", len ? ", " : "", method,
+		 strcmp(method, "GET") == 0 ? ", HEAD" : "");
+}
+
 void rbd_response_headers_clear(struct rbd_response *resp)
 {
 	for (int i = 0; i < resp->n_headers; i++)
@@ -212,6 +227,7 @@ int rbd_ui_preflight(const struct rbd_ui_route **out, struct rbd_ui *ui, struct 
 	const struct rbd_ui_route *found = NULL;
 	struct rbd_session se;
 	bool path_known = false;
+	char allow[64] = "";
 
 	*out = NULL;
 	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]) && !found; i++) {
@@ -220,6 +236,7 @@ int rbd_ui_preflight(const struct rbd_ui_route **out, struct rbd_ui *ui, struct 
 		if (!rbd_routes_match(routes[i].pattern, req->path, params))
 			continue;
 		path_known = true;
+		rbd_allow_append(allow, sizeof(allow), routes[i].method);
 		if (strcmp(routes[i].method, req->method) == 0) {
 			found = &routes[i];
 			req->params[0] = params[0];
@@ -231,6 +248,8 @@ int rbd_ui_preflight(const struct rbd_ui_route **out, struct rbd_ui *ui, struct 
 	}
 	if (!found) {
 		plain(resp, path_known ? 405 : 404, path_known ? "method not allowed" : "not found");
+		if (path_known)
+			add_header(resp, "Allow", allow);
 		return path_known ? RBD_EINVAL : RBD_ENOTFOUND;
 	}
 	*out = found;

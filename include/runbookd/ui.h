@@ -36,5 +36,9 @@ void rbd_ui_handle(const struct rbd_ui_route *route, struct rbd_ui *ui, struct r
 const char *rbd_ui_route_pattern(const struct rbd_ui_route *route);
 /* Frees the response's extra header values. */
 void rbd_response_headers_clear(struct rbd_response *resp);
+/* Adds one extra header (the value is copied); ignored once the table is full. */
+void rbd_response_header_add(struct rbd_response *resp, const char *name, const char *value);
+/* Appends method to an Allow list ("GET, HEAD, POST"): GET brings HEAD with it. */
+void rbd_allow_append(char *allow, size_t size, const char *method);
 
 #endif

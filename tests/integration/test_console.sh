@@ -93,5 +93,21 @@ check "a session whose token left the config ends" "$code" 303
 code=$(curl -s -o /dev/null -w '%{http_code}' "${C[@]}" --data "csrf=$csrf" "$BASE/ui/pause")
 check "and cannot post" "$code" 403
 check "not paused" "$(api GET /api/v1/rules "$VIEWER" | jq .paused)" false
+
+# HEAD is GET without a body (uptime checks, curl -I); a 405 names the methods (Allow)
+curl -s -I -o /dev/null -D "$T/h" -w '%{http_code}' "$BASE/healthz" > "$T/code"
+check "HEAD /healthz 200" "$(cat "$T/code")" 200
+check "HEAD keeps the headers" "$(hdr "$T/h" Cache-Control)" "no-store"
+check "HEAD of an API read with a token 200" \
+  "$(curl -s -I -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $VIEWER" "$BASE/api/v1/incidents")" 200
+check "HEAD of an API read without a token 401" \
+  "$(curl -s -I -o /dev/null -w '%{http_code}' "$BASE/api/v1/incidents")" 401
+check "HEAD of the sign-in page 200" "$(curl -s -I -o /dev/null -w '%{http_code}' "$BASE/ui/login")" 200
+code=$(curl -s -X OPTIONS -o /dev/null -D "$T/h" -w '%{http_code}' "$BASE/api/v1/alerts")
+check "OPTIONS on the API 405" "$code" 405
+check "its Allow header" "$(hdr "$T/h" Allow)" "POST"
+code=$(curl -s -X DELETE -o /dev/null -D "$T/h" -w '%{http_code}' "$BASE/ui/login")
+check "DELETE on a console page 405" "$code" 405
+check "its Allow header" "$(hdr "$T/h" Allow)" "GET, HEAD, POST"
 stop_rbd; check "SIGTERM exits 0" "$?" 0
 finish
