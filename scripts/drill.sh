@@ -46,6 +46,7 @@ in ENFORCE mode; \`docker compose\` goes to the shim in $L/bin).
   Prometheus    $PROM/alerts
   Alertmanager  $AMURL
   runbookd      $BASE/api/v1/incidents   (tokens in $L/tokens)
+  console       $BASE/ui/   (sign in with the operator or viewer token)
   app (stub)    $APP/admin/state   metrics: $APP/metrics
   load test     running, ${LIVE_VUS:-5} VUs
 
