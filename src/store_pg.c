@@ -402,27 +402,35 @@ static int64_t mono_us(void)
  * Group commit, as on SQLite: one writer thread runs whatever jobs are queued in one
  * transaction (a SAVEPOINT each when there are several, so that a failing job rolls
  * back alone), under PG_LOCK_WRITE, which serialises it with every other replica's
- * writes. Each caller learns its result after the COMMIT. Nothing is retried once a
- * job ran: a connection lost mid-batch or mid-COMMIT answers RBD_EUNAVAIL (503; the
- * retry is idempotent by the unique keys) and the next batch reconnects.
+ * writes. Each caller learns its result after the COMMIT. A connection lost before the
+ * first job ran (while idle or waiting for the write lock) is reconnected and the
+ * transaction started again, once. Nothing is retried once a job ran: a job's outputs
+ * (ids, counters) are not replay-safe, so a connection lost mid-batch or mid-COMMIT
+ * answers RBD_EUNAVAIL (503; the retry is idempotent by the unique keys) and the next
+ * batch reconnects.
  */
 static int batch_begin(struct pg_store *s)
 {
 	struct pg_params p = { 0 };
-	int rc = pg_ensure(&s->writer, s);
 
-	if (!rc)
-		rc = rbd_pg_run(s->writer, "BEGIN", NULL, NULL, "begin");
-	if (rc && s->writer && PQstatus(s->writer) != CONNECTION_OK) {
-		/* Lost while idle: nothing was sent yet, reconnect once and go on. */
-		rc = pg_ensure(&s->writer, s);
-		if (!rc)
-			rc = rbd_pg_run(s->writer, "BEGIN", NULL, NULL, "begin");
-	}
 	rbd_pg_p_i64(&p, PG_LOCK_WRITE);
-	if (!rc)
-		rc = rbd_pg_run(s->writer, "SELECT pg_advisory_xact_lock($1)", &p, NULL, "write lock");
-	return rc;
+	for (int attempt = 0;; attempt++) {
+		int rc = pg_ensure(&s->writer, s);
+
+		if (rc)
+			return rc;          /* unreachable: a second attempt would only wait again */
+		rc = rbd_pg_run(s->writer, "BEGIN", NULL, NULL, "begin");
+		if (!rc)
+			rc = rbd_pg_run(s->writer, "SELECT pg_advisory_xact_lock($1)", &p, NULL,
+					"write lock");
+		if (!rc || attempt || !s->writer || PQstatus(s->writer) == CONNECTION_OK)
+			return rc;
+		/* Lost before any job ran (idle in the pool, or while it waited for the write
+		 * lock): the server rolled back a transaction that had written nothing, so
+		 * starting again on a new connection cannot store anything twice. Once. */
+		rbd_log_warn("database connection lost before the batch's first write; "
+			     "reconnecting and starting the transaction again", "error", rbd_err_msg());
+	}
 }
 
 static void batch_fail(struct pg_job *batch, const char *why)

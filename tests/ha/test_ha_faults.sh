@@ -52,6 +52,78 @@ post_fixture "$(payload 2)" >/dev/null
 check "after the server dropped every connection: ingest 200" "$(status)" 200
 check "and reads work" "$(api GET /api/v1/incidents "$VIEWER" | jq '.incidents | length')" 2
 
+# --- a connection lost in the middle of a write ----------------------------------------
+# hold SQL: a psql session (fed through a fifo) that keeps SQL's locks until release.
+mkfifo "$T/hold.fifo"
+hold() {
+  psql -X -qAt "$PGURL" < "$T/hold.fifo" > "$T/hold.out" 2>&1 &
+  HOLD_PID=$!
+  exec 7> "$T/hold.fifo"
+  printf 'SET application_name = holder;\nBEGIN;\n%s;\n' "$1" >&7
+}
+release() { printf 'ROLLBACK;\n' >&7; exec 7>&-; wait "$HOLD_PID"; }
+# wait_pg SQL EXPECTED: polls (10 s at most); prints the last value.
+wait_pg() {
+  local v="" deadline=$((SECONDS + 10))
+  while [ $SECONDS -lt $deadline ]; do v=$(pq "$1"); [ "$v" == "$2" ] && break; sleep 0.05; done
+  echo "$v"
+}
+# post_bg N: delivers payload N in the background, its status to $T/st.N.
+POSTS=()
+post_bg() {
+  curl -s -o /dev/null -w '%{http_code}' --max-time 30 -H "Authorization: Bearer $INGEST" \
+    -H 'Content-Type: application/json' --data-binary @"$(payload "$1")" "$BASE/api/v1/alerts" > "$T/st.$1" &
+  POSTS+=($!)
+}
+wait_posts() { for p in "${POSTS[@]}"; do wait "$p"; done; POSTS=(); }
+stored_once() {  # stored_once N...: "1 1 1" per payload (episode, incident, action)
+  local n out=""
+  for n in "$@"; do
+    out+="$(pq "select count(*) from alerts where fingerprint = '$(fp "f$n")'")"
+    out+="$(pq "select count(*) from incidents where group_key like '%\"svc$n\"%'")"
+    out+="$(pq "select count(*) from actions a join alerts e on e.id = a.alert_id where e.fingerprint = '$(fp "f$n")'") "
+  done
+  echo "${out% }"
+}
+WAITING="select count(*) from pg_stat_activity where application_name = 'runbookd' and wait_event_type = 'Lock'"
+
+# (a) Lost while waiting for the write lock (before any job wrote): runbookd reconnects
+# and runs the batch again by itself; every delivery answers 200, each stored once.
+hold "SELECT pg_advisory_xact_lock(125766910083073)"   # PG_LOCK_WRITE
+check "lock holder in place" "$(wait_pg "select count(*) from pg_stat_activity where application_name = 'holder' and state = 'idle in transaction'" 1)" 1
+for n in 10 11 12; do post_bg $n; done
+check "the writer waits for the write lock" "$(wait_pg "$WAITING and wait_event = 'advisory'" 1)" 1
+pq "select count(pg_terminate_backend(pid)) from pg_stat_activity where application_name = 'runbookd' and wait_event = 'advisory'" >/dev/null
+release
+wait_posts
+check "lost before the first write: all three deliveries 200 (replayed by the store)" \
+  "$(cat "$T/st.10" "$T/st.11" "$T/st.12" | tr -d '\n')" 200200200
+check "and each stored once" "$(stored_once 10 11 12)" "111 111 111"
+check "the store said it started again" \
+  "$(grep 'starting the transaction again' "$T/runbookd.log" | grep -c 'write lock: FATAL')" 1
+
+# (b) Lost mid-transaction, after the job wrote (its INSERT into alerts blocked by a
+# table lock): not replayed (503); what was answered 200 is stored; Alertmanager's
+# retries store each episode once.
+hold "LOCK TABLE alerts IN SHARE ROW EXCLUSIVE MODE"
+check "table lock in place" "$(wait_pg "select count(*) from pg_stat_activity where application_name = 'holder' and state = 'idle in transaction'" 1)" 1
+for n in 13 14; do post_bg $n; done
+check "the writer is inside a job, blocked on alerts" "$(wait_pg "$WAITING and wait_event = 'relation'" 1)" 1
+pq "select count(pg_terminate_backend(pid)) from pg_stat_activity where application_name = 'runbookd' and wait_event = 'relation'" >/dev/null
+release
+wait_posts
+s13=$(cat "$T/st.13"); s14=$(cat "$T/st.14")
+check_match "lost mid-write: answered 503 (never 200 for an unknown outcome)" "$s13 $s14" '503'
+check_match "every answer is 200 or 503" "$s13 $s14" '^(200|503) (200|503)$'
+for n in 13 14; do
+  [ "$(cat "$T/st.$n")" == 200 ] && check "acknowledged delivery $n is stored" "$(stored_once $n)" 111
+done
+for n in 13 14; do post_fixture "$T/p$n.json" >/dev/null; check "Alertmanager's retry of $n: 200" "$(status)" 200; done
+post_fixture "$T/p13.json" >/dev/null
+check "a second retry: 200" "$(status)" 200
+check "each stored once after the retries" "$(stored_once 13 14)" "111 111"
+check "still the same process" "$(kill -0 "$RBD_PID" && echo alive)" alive
+
 # --- the database goes away
 "${as_pg[@]}" "$PGBIN/pg_ctl" -D "$PGDIR/data" -m fast -w stop >/dev/null
 post_fixture "$(payload 3)" >/dev/null
