@@ -8,6 +8,7 @@
 #include "runbookd/buf.h"
 #include "runbookd/err.h"
 #include "runbookd/log.h"
+#include "runbookd/nameset.h"
 #include "runbookd/matcher.h"
 
 #include <dirent.h>
@@ -204,6 +205,11 @@ done:
 	 * named rule still lets later duplicates be reported against it). */
 	if (f->nerr == before || r.name) {
 		cfg->rules = rbd_realloc(cfg->rules, (cfg->n_rules + 1) * sizeof(*cfg->rules));
+		if (r.name) {
+			if (!cfg->rule_names)
+				rbd_nameset_new(&cfg->rule_names);
+			rbd_nameset_add(cfg->rule_names, r.name, cfg->n_rules, NULL);
+		}
 		cfg->rules[cfg->n_rules++] = r;
 	} else {
 		rbd_rule_clear(&r);
