@@ -92,7 +92,11 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_INC_GET] = "SELECT " INC_COLS " FROM incidents WHERE id = ?1",
 	[ST_ALERTS] = "SELECT id, incident_id, fingerprint, starts_at, ends_at, status, labels, "
 		"annotations, first_seen, last_seen FROM alerts WHERE incident_id = ?1 ORDER BY id",
+	/* all actions, newest first; an incident's through its index (an OR with
+	 * "?1 = 0" would scan the whole table for an old incident) */
 	[ST_ACTIONS] = "SELECT " ACT_COLS " FROM actions WHERE (?1 = 0 OR incident_id = ?1) "
+		"AND (?2 IS NULL OR state = ?2) ORDER BY id DESC LIMIT ?3",
+	[ST_ACTIONS_INCIDENT] = "SELECT " ACT_COLS " FROM actions WHERE incident_id = ?1 "
 		"AND (?2 IS NULL OR state = ?2) ORDER BY id DESC LIMIT ?3",
 	[ST_OPEN_FIRING] = "SELECT a.id, a.incident_id, a.fingerprint, a.starts_at, a.ends_at, a.status, "
 		"a.labels, a.annotations, a.first_seen, a.last_seen FROM alerts a JOIN incidents i "
@@ -106,6 +110,13 @@ static const char *const stmt_sql[ST_COUNT] = {
 		"(SELECT min(created_at) FROM actions WHERE state = 'pending_approval'), "
 		"(SELECT count(*) FROM rule_state WHERE tripped_at IS NOT NULL)",
 };
+
+const char *rbd_store_sql(size_t i)
+{
+	if (i < ST_COUNT)
+		return stmt_sql[i];
+	return i == ST_COUNT ? RBD_STORE_EVENTS_SQL : NULL;
+}
 
 /* ---- connections and statements ---- */
 

@@ -16,6 +16,11 @@
 #define BATCH_MAX 512
 
 /* Every statement, by id: prepared once per connection, kept for its life. */
+/* The timeline iterator's query (prepared per iterator, not cached). */
+#define RBD_STORE_EVENTS_SQL "SELECT id, incident_id, ts, kind, actor, action_id, detail " \
+	"FROM events WHERE incident_id = ?1 OR (incident_id IS NULL AND ts >= ?2 AND ts <= ?3) " \
+	"ORDER BY id"
+
 enum stmt_id {
 	ST_EVENT_ADD, ST_INC_OPEN, ST_INC_LATEST, ST_INC_CREATE, ST_INC_RESOLVE, ST_INC_UNRESOLVED,
 	ST_NOTIF_ADD, ST_EP_GET, ST_EP_INSERT, ST_EP_TOUCH, ST_EP_RESOLVE, ST_EP_FIRING,
@@ -28,6 +33,7 @@ enum stmt_id {
 	ST_INC_LIST, ST_INC_LIST_STATUS, ST_INC_COUNT, ST_INC_COUNT_STATUS, ST_INC_GET,
 	ST_ALERTS, ST_ACTIONS, ST_STATE_COUNTS, ST_OPEN_FIRING,
 	ST_DECISIONS, ST_ACT_EXPIRES, ST_GAUGES,
+	ST_ACTIONS_INCIDENT,
 	ST_COUNT
 };
 

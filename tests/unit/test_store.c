@@ -1489,6 +1489,111 @@ static void test_store__display_redacts_password(void)
 	CHECK(strstr(out, "***") == NULL);
 }
 
+/* The plan of sql on db, its detail lines joined by '\n' (caller frees); NULL on error. */
+static char *query_plan(sqlite3 *db, const char *sql)
+{
+	char *q = sqlite3_mprintf("EXPLAIN QUERY PLAN %s", sql), *out = NULL;
+	sqlite3_stmt *st = NULL;
+	size_t len = 0;
+
+	if (!q || sqlite3_prepare_v2(db, q, -1, &st, NULL) != SQLITE_OK) {
+		fprintf(stderr, "  plan of %s: %s\n", sql, sqlite3_errmsg(db));
+		sqlite3_free(q);
+		return NULL;
+	}
+	out = calloc(1, 1);
+	while (out && sqlite3_step(st) == SQLITE_ROW) {
+		const char *d = (const char *)sqlite3_column_text(st, 3);
+		size_t n = d ? strlen(d) : 0;
+		char *grown = realloc(out, len + n + 2);
+
+		if (!grown)
+			break;
+		out = grown;
+		memcpy(out + len, d ? d : "", n);
+		len += n;
+		out[len++] = '\n';
+		out[len] = 0;
+	}
+	sqlite3_finalize(st);
+	sqlite3_free(q);
+	return out;
+}
+
+/*
+ * Every statement the store runs, planned on the migrated schema: the cooldown lookup
+ * uses the (rule, command_key, started_at) index; no statement scans actions or events
+ * whole except the two that are bounded or rare (the newest-first list stops at its
+ * LIMIT; the state counts run once at start-up); and every index on actions and
+ * events is used by some statement (an index no query uses only slows the inserts).
+ */
+static void test_store__query_plans(void)
+{
+	static const char *const allowed_scans[] = {
+		"FROM actions WHERE (?1 = 0 OR incident_id = ?1)",   /* ORDER BY id DESC LIMIT */
+		"SELECT state, count(*) FROM actions GROUP BY state", /* start-up only */
+	};
+	struct tmpdb t;
+	struct rbd_store *s = open_migrated(&t);
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	char *plans = calloc(1, 1);
+	size_t plans_len = 0;
+	int n_index = 0, cooldown_ok = 0;
+
+	REQUIRE(s != NULL && plans != NULL);
+	rbd_store_close(s);
+	REQUIRE(sqlite3_open_v2(t.path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK);
+	for (size_t i = 0; rbd_store_sql(i); i++) {
+		const char *sql = rbd_store_sql(i);
+		char *plan = query_plan(db, sql), *grown;
+		bool allowed = false;
+
+		CHECK(plan != NULL);
+		if (!plan)
+			continue;
+		for (size_t k = 0; k < sizeof(allowed_scans) / sizeof(allowed_scans[0]); k++)
+			allowed = allowed || strstr(sql, allowed_scans[k]) != NULL;
+		if (!allowed && (strstr(plan, "SCAN actions") || strstr(plan, "SCAN events"))) {
+			fprintf(stderr, "  full scan: %s\n    %s", sql, plan);
+			rbd_test_case_failed = 1;
+		}
+		if (strstr(sql, "SELECT max(started_at) FROM actions WHERE rule = ?1 AND command_key = ?2")) {
+			cooldown_ok = strstr(plan, "USING COVERING INDEX actions_rule_key_started "
+					     "(rule=? AND command_key=?") != NULL;
+			if (!cooldown_ok)
+				fprintf(stderr, "  cooldown plan: %s", plan);
+		}
+		grown = realloc(plans, plans_len + strlen(plan) + 1);
+		REQUIRE(grown != NULL);
+		plans = grown;
+		memcpy(plans + plans_len, plan, strlen(plan) + 1);
+		plans_len += strlen(plan);
+		free(plan);
+	}
+	CHECK(cooldown_ok);
+	/* every explicit index on actions and events appears in some plan */
+	REQUIRE(sqlite3_prepare_v2(db, "SELECT name FROM sqlite_master WHERE type = 'index' AND "
+				   "tbl_name IN ('actions', 'events') AND sql IS NOT NULL", -1, &st,
+				   NULL) == SQLITE_OK);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		char want[160];
+		const char *name = (const char *)sqlite3_column_text(st, 0);
+
+		n_index++;
+		snprintf(want, sizeof(want), "INDEX %s ", name);
+		if (!strstr(plans, want)) {
+			fprintf(stderr, "  index %s is used by no statement\n", name);
+			rbd_test_case_failed = 1;
+		}
+	}
+	CHECK(n_index >= 6);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	free(plans);
+	tmpdb_remove(&t);
+}
+
 static const struct rbd_test_case cases[] = {
 	RBD_TEST(test_store__display_redacts_password),
 	RBD_TEST(test_store__migrations_applied_once),
@@ -1513,6 +1618,7 @@ static const struct rbd_test_case cases[] = {
 	RBD_TEST(test_store__queue_expiry_and_recovery),
 	RBD_TEST(test_store__events_iterator),
 	RBD_TEST(test_store__events_append_only),
+	RBD_TEST(test_store__query_plans),
 };
 
 /* About SQLite's file itself: not run on PostgreSQL. */
@@ -1520,6 +1626,7 @@ static const char *const sqlite_only[] = {
 	"test_store__missing_directory_unavailable",
 	"test_store__state_check_migration_keeps_data",
 	"test_store__events_append_only",
+	"test_store__query_plans",
 };
 
 int main(int argc, char **argv)
