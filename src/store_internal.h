@@ -96,7 +96,11 @@ struct rbd_store {
 	int has_ckpt;
 	pthread_mutex_t ckpt_mu;
 	pthread_cond_t ckpt_cv;
-	int wal_pages;             /* WAL size after the last commit (ckpt_mu) */
+	int wal_pages;             /* WAL size after the last commit, 0 once the background
+	                            * thread took it on (ckpt_mu) */
+	int wal_frames;            /* WAL size after the last commit, 0 once all copied */
+	int ckpt_busy;             /* a checkpoint runs (background or writer) */
+	int64_t ckpt_last_us, ckpt_max_us;   /* the writer's checkpoint stalls */
 	int ckpt_stopping;
 	void (*on_stats)(void *, int64_t, int);
 	void *on_stats_ctx;
