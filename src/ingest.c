@@ -156,8 +156,13 @@ int rbd_ingest_write_plans(struct rbd_tx *tx, struct rbd_ingest_result *res,
 			rbd_tx_wake(tx);
 		res->planned++;
 		if (gate == RBD_GATE_APPROVAL) {
-			res->pending_ids = rbd_realloc(res->pending_ids,
-				(size_t)(res->pending_approval + 1) * sizeof(int64_t));
+			size_t np = (size_t)res->pending_approval;
+
+			/* doubling (capacity: np rounded up to a power of two): a 10,000-alert
+			 * notification must not copy the array once per pending action */
+			if (np == 0 || (np & (np - 1)) == 0)
+				res->pending_ids = rbd_realloc(res->pending_ids,
+							       (np ? 2 * np : 1) * sizeof(int64_t));
 			res->pending_ids[res->pending_approval++] = id;
 		}
 		det = cJSON_CreateObject();
