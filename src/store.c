@@ -794,6 +794,9 @@ static void writer_checkpoint(struct rbd_store *s)
 
 int rbd_store_checkpoint_stats(struct rbd_store *s, int64_t *last_us, int64_t *max_us)
 {
+	*last_us = *max_us = 0;
+	if (RBD_STORE_OPS(s) != &rbd_store_sq_ops)
+		return rbd_err_set(RBD_EINVAL, "checkpoint statistics exist for SQLite only");
 	pthread_mutex_lock(&s->ckpt_mu);
 	*last_us = s->ckpt_last_us;
 	*max_us = s->ckpt_max_us;

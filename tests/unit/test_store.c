@@ -1555,7 +1555,7 @@ static void test_store__wal_bounded(void)
 	struct rbd_store *s = open_migrated(&t);
 	struct wal_ctx w;
 	pthread_t wr[8], watch, rd;
-	char wal[160];
+	char wal[700];
 	int64_t last_us = 0, max_us = 0;
 	int fails = 0;
 
