@@ -12,6 +12,7 @@
 #include "runbookd/exec.h"
 #include "runbookd/httpc.h"
 #include "runbookd/log.h"
+#include "runbookd/nameset.h"
 #include "runbookd/regex.h"
 
 #include <errno.h>
@@ -344,6 +345,8 @@ void rbd_actions_load(struct rbd_config *cfg, struct rbd_yfile *cf, yaml_node_t 
 	if (!rbd_ymap_check(cf, actions, "actions"))
 		return;
 	cfg->actions = rbd_calloc(len, sizeof(*cfg->actions));
+	if (!cfg->action_names)
+		rbd_nameset_new(&cfg->action_names);
 	for (size_t i = 0; i < len; i++) {
 		struct rbd_action_def *a = &cfg->actions[cfg->n_actions];
 		yaml_node_t *k, *v;
@@ -362,6 +365,7 @@ void rbd_actions_load(struct rbd_config *cfg, struct rbd_yfile *cf, yaml_node_t 
 		if (rbd_config_action(cfg, name))
 			continue;       /* duplicate key, reported by rbd_ymap_check */
 		a->name = rbd_strdup(name);
+		rbd_nameset_add(cfg->action_names, a->name, cfg->n_actions, NULL);
 		cfg->n_actions++;
 		action_parse(cf, a, k, v, dir, cfg->mode == RBD_MODE_DRY_RUN);
 	}

@@ -13,6 +13,7 @@
 #include "runbookd/err.h"
 #include "runbookd/httpc.h"
 #include "runbookd/log.h"
+#include "runbookd/nameset.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -100,6 +101,8 @@ void rbd_config_free(struct rbd_config *cfg)
 	for (size_t i = 0; i < cfg->n_rules; i++)
 		rbd_rule_clear(&cfg->rules[i]);
 	free(cfg->rules);
+	rbd_nameset_free(cfg->rule_names);
+	rbd_nameset_free(cfg->action_names);
 	for (size_t i = 0; i < cfg->n_actions; i++)
 		rbd_action_def_clear(&cfg->actions[i]);
 	free(cfg->actions);

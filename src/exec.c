@@ -23,6 +23,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +49,12 @@
 #define EXEC_FALLBACK_MAXFD    65536
 #define EXEC_PATH_MAX          4096
 
+/* posix_spawn with its closefrom file action (glibc 2.34+); fork otherwise. */
+#if defined(__GLIBC__) && defined(POSIX_SPAWN_SETSID) && \
+	(__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
+#define EXEC_POSIX_SPAWN 1
+#endif
+
 static const char *const default_env[] = {
 	"PATH=" RBD_EXEC_DEFAULT_PATH,
 	"LANG=C.UTF-8",
@@ -65,6 +72,7 @@ struct child_plan {
 	sigset_t empty;
 };
 
+#ifndef EXEC_POSIX_SPAWN
 /* The layout getdents64 returns. */
 struct child_dirent64 {
 	uint64_t d_ino;
@@ -74,7 +82,7 @@ struct child_dirent64 {
 	char d_name[];
 };
 
-/* ---- child side: async-signal-safe calls only ---- */
+/* ---- child side (the fork path): async-signal-safe calls only ---- */
 
 static int child_parse_fd(const char *s)
 {
@@ -178,6 +186,7 @@ static void child_exec(const struct child_plan *p)
 	child_report(errno);
 	_exit(127);
 }
+#endif
 
 /* ---- parent side ---- */
 
@@ -388,15 +397,101 @@ static int check_opts(const struct rbd_exec_opts *o)
 	return 0;
 }
 
+/* The line the fork path's child writes when execve fails, as the whole result. */
+static void exec_failed_result(struct rbd_exec_result *out, int err, size_t cap, int64_t ms)
+{
+	struct rbd_buf b = RBD_BUF_INIT(64);
+
+	rbd_buf_printf(&b, "runbookd: execve failed, errno %d\n", err);
+	out->exited = true;
+	out->exit_code = 127;
+	out->duration_ms = ms;
+	out->output_total = b.len;
+	if (b.len > cap)
+		b.len = cap;
+	out->output_len = b.len;
+	out->output = rbd_buf_steal(&b);
+}
+
+/*
+ * Starts the child of plan: 0 and *pid; a positive errno when execve failed (no child
+ * is left); a negative RBD_E* code when no child could be made.
+ *
+ * glibc's posix_spawn clones with CLONE_VM|CLONE_VFORK onto a small stack of its own:
+ * nothing of the parent's memory is copied, so the cost does not grow with the
+ * service's threads and heap the way fork()'s page-table copy does (~5 ms from a
+ * 40-thread process). The guarantees of the fork path are kept through the attributes:
+ * its own session and process group (SETSID), every signal at its default action
+ * (SETSIGDEF: SIGPIPE is ignored in the service) and an empty mask (SETSIGMASK;
+ * glibc blocks every signal around the clone, so no handler of ours runs in the
+ * child), stdin /dev/null and stdout/stderr on the pipe (dup2), nothing else open
+ * (closefrom 3), and the scrubbed environment (posix_spawn, not spawnp: no PATH
+ * search). It returns after execve, so the group exists when it returns.
+ */
+static int spawn_child(pid_t *pid, const struct child_plan *plan)
+{
+#ifdef EXEC_POSIX_SPAWN
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
+	sigset_t dfl;
+	int err;
+
+	sigfillset(&dfl);
+	if (posix_spawn_file_actions_init(&fa) != 0)
+		return rbd_err_set(RBD_EIO, "exec: posix_spawn_file_actions_init failed");
+	if (posix_spawnattr_init(&attr) != 0) {
+		posix_spawn_file_actions_destroy(&fa);
+		return rbd_err_set(RBD_EIO, "exec: posix_spawnattr_init failed");
+	}
+	err = posix_spawn_file_actions_adddup2(&fa, plan->devnull, 0);
+	err = err ? err : posix_spawn_file_actions_adddup2(&fa, plan->out, 1);
+	err = err ? err : posix_spawn_file_actions_adddup2(&fa, plan->out, 2);
+	err = err ? err : posix_spawn_file_actions_addclosefrom_np(&fa, 3);
+	err = err ? err : posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGDEF |
+						   POSIX_SPAWN_SETSIGMASK);
+	err = err ? err : posix_spawnattr_setsigdefault(&attr, &dfl);
+	err = err ? err : posix_spawnattr_setsigmask(&attr, &plan->empty);
+	if (err) {
+		posix_spawnattr_destroy(&attr);
+		posix_spawn_file_actions_destroy(&fa);
+		return rbd_err_set(RBD_EIO, "exec: posix_spawn setup: %s", strerror(err));
+	}
+	err = posix_spawn(pid, plan->argv[0], &fa, &attr, plan->argv, plan->envp);
+	posix_spawnattr_destroy(&attr);
+	posix_spawn_file_actions_destroy(&fa);
+	if (err == 0)
+		return 0;
+	/* clone's own failures; anything else came from the child's execve */
+	if (err == EAGAIN || err == ENOMEM || err == ENOSYS)
+		return rbd_err_set(RBD_EIO, "exec: posix_spawn: %s", strerror(err));
+	return err;
+#else
+	sigset_t all, old;
+	int err;
+
+	/* Blocked in this thread only; the child starts with this mask, so no
+	 * handler of ours can run in it before the dispositions are reset. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	*pid = fork();
+	if (*pid == 0)
+		child_exec(plan);
+	err = errno;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (*pid < 0)
+		return rbd_err_set(RBD_EIO, "exec: fork: %s", strerror(err));
+	return 0;
+#endif
+}
+
 int rbd_exec_run(struct rbd_exec_result *out, const struct rbd_exec_opts *opts)
 {
 	struct capture cap;
 	struct supervise sv;
 	struct child_plan plan;
 	struct rlimit rl;
-	sigset_t all, old;
 	int pfd[2] = { -1, -1 };
-	int devnull = -1, pidfd = -1, status = 0, rc, err;
+	int devnull = -1, pidfd = -1, status = 0, rc;
 	int64_t start;
 	pid_t pid;
 
@@ -434,24 +529,21 @@ int rbd_exec_run(struct rbd_exec_result *out, const struct rbd_exec_opts *opts)
 	    rl.rlim_cur < (rlim_t)INT_MAX)
 		plan.maxfd = (int)rl.rlim_cur;
 	sigemptyset(&plan.empty);
-	sigfillset(&all);
 	cap.cap = opts->output_cap;
 	rbd_buf_init(&cap.buf, opts->output_cap);
 	cap.chunk = rbd_calloc(1, EXEC_CHUNK);
 
 	start = rbd_mono_ms();
-	/* Blocked in this thread only; the child starts with this mask, so no
-	 * handler of ours can run in it before the dispositions are reset. */
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	pid = fork();
-	if (pid == 0)
-		child_exec(&plan);
-	err = errno;
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (pid < 0) {
-		rc = rbd_err_set(RBD_EIO, "exec: fork: %s", strerror(err));
+	rc = spawn_child(&pid, &plan);
+	if (rc > 0) {
+		/* execve failed in the child: the same result the fork path gives (its
+		 * child writes this line and exits 127). */
+		exec_failed_result(out, rc, opts->output_cap, rbd_mono_ms() - start);
+		rc = 0;
 		goto done;
 	}
+	if (rc < 0)
+		goto done;
 	close_fd(&pfd[1]);
 	close_fd(&devnull);
 	if (opts->on_spawn)

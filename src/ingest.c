@@ -2,7 +2,7 @@
  * ingest: the write job behind POST /api/v1/alerts.
  *
  * Must never: run anything (it only plans), plan the same (rule, episode, status)
- * twice, or acknowledge before the commit. Retries and repeat_interval resends of the
+ * twice, or acknowledge before the commit (of every chunk of a large notification). Retries and repeat_interval resends of the
  * same episode change nothing but last_seen.
  */
 #include "runbookd/ingest.h"
@@ -31,6 +31,11 @@ struct job {
 	 * status, for the incident open when the request read it. NULL: none. */
 	struct rbd_plans *pre;
 	int64_t pre_incident;
+	/* This write job's share of the alerts: [from, to). The first job decides the
+	 * incident (id, changed); the last one resolves and records the notification. */
+	size_t from, to;
+	int64_t id;
+	bool changed;
 };
 
 static enum rbd_rule_on on_of(const struct rbd_alert *a)
@@ -151,8 +156,13 @@ int rbd_ingest_write_plans(struct rbd_tx *tx, struct rbd_ingest_result *res,
 			rbd_tx_wake(tx);
 		res->planned++;
 		if (gate == RBD_GATE_APPROVAL) {
-			res->pending_ids = rbd_realloc(res->pending_ids,
-				(size_t)(res->pending_approval + 1) * sizeof(int64_t));
+			size_t np = (size_t)res->pending_approval;
+
+			/* doubling (capacity: np rounded up to a power of two): a 10,000-alert
+			 * notification must not copy the array once per pending action */
+			if (np == 0 || (np & (np - 1)) == 0)
+				res->pending_ids = rbd_realloc(res->pending_ids,
+							       (np ? 2 * np : 1) * sizeof(int64_t));
 			res->pending_ids[res->pending_approval++] = id;
 		}
 		det = cJSON_CreateObject();
@@ -339,38 +349,68 @@ static int resolve_incident(struct rbd_tx *tx, struct job *j, int64_t id)
 	return rc;
 }
 
+/* A later chunk of a firing notification: the incident may have been resolved by
+ * another delivery since the first chunk committed; its alerts then go where a new
+ * notification's would (the group's open incident, or a new one). */
+static int chunk_incident(struct rbd_tx *tx, struct job *j)
+{
+	int64_t open_id = 0;
+	int rc;
+
+	if (!j->changed || strcmp(j->n->status, "firing") != 0)
+		return 0;
+	rc = rbd_tx_open_incident(tx, &open_id, j->n->group_key);
+	if (rc || open_id == j->id)
+		return rc;
+	rc = open_or_find_incident(tx, j, &j->id);
+	if (!rc && j->id)
+		result_add_incident(j->res, j->id);
+	return rc;
+}
+
 static int ingest_job(struct rbd_tx *tx, void *arg)
 {
 	struct job *j = arg;
 	const struct rbd_notification *n = j->n;
 	int64_t open_id = 0, id = 0;
-	bool changed = false;
+	bool changed = false, last = j->to == n->n_alerts;
 	cJSON *d;
-	int rc;
+	int rc = 0;
 
-	rc = rbd_tx_open_incident(tx, &open_id, n->group_key);
-	if (!rc)
-		rc = notification_changes(tx, j, open_id, &changed);
-	if (!rc && changed)
-		rc = open_or_find_incident(tx, j, &id);
-	else if (!rc)
-		id = open_id;
-	if (!rc && !id)
-		rc = rbd_tx_latest_incident(tx, &id, n->group_key);
-	if (rc)
-		return rc;
-	if (id)
-		result_add_incident(j->res, id);
-	if (changed && id) {
-		d = cJSON_CreateObject();
-		cJSON_AddStringToObject(d, "status", n->status);
-		cJSON_AddStringToObject(d, "receiver", n->receiver);
-		cJSON_AddNumberToObject(d, "alerts", (double)n->n_alerts);
-		cJSON_AddNumberToObject(d, "truncated_alerts", (double)n->truncated_alerts);
-		rc = rbd_timeline_add(tx, id, RBD_EVENT_NOTIFICATION_RECEIVED, "alertmanager", 0, d);
+	if (j->from == 0) {
+		rc = rbd_tx_open_incident(tx, &open_id, n->group_key);
+		if (!rc)
+			rc = notification_changes(tx, j, open_id, &changed);
+		if (!rc && changed)
+			rc = open_or_find_incident(tx, j, &id);
+		else if (!rc)
+			id = open_id;
+		if (!rc && !id)
+			rc = rbd_tx_latest_incident(tx, &id, n->group_key);
+		if (rc)
+			return rc;
+		if (id)
+			result_add_incident(j->res, id);
+		if (changed && id) {
+			d = cJSON_CreateObject();
+			cJSON_AddStringToObject(d, "status", n->status);
+			cJSON_AddStringToObject(d, "receiver", n->receiver);
+			cJSON_AddNumberToObject(d, "alerts", (double)n->n_alerts);
+			cJSON_AddNumberToObject(d, "truncated_alerts", (double)n->truncated_alerts);
+			rc = rbd_timeline_add(tx, id, RBD_EVENT_NOTIFICATION_RECEIVED, "alertmanager",
+					      0, d);
+		}
+		j->id = id;
+		j->changed = changed;
+	} else {
+		rc = chunk_incident(tx, j);
+		id = j->id;
+		changed = j->changed;
 	}
-	for (size_t i = 0; !rc && i < n->n_alerts && id; i++)
+	for (size_t i = j->from; !rc && i < j->to && id; i++)
 		rc = ingest_alert(tx, j, &n->alerts[i], id);
+	if (!last)
+		return rc;
 	if (!rc && id && changed && strcmp(n->status, "resolved") == 0) {
 		int64_t still_open = 0;
 
@@ -384,11 +424,20 @@ static int ingest_job(struct rbd_tx *tx, void *arg)
 	return rc;
 }
 
+/*
+ * A notification of more than RBD_INGEST_CHUNK alerts is written as several write
+ * jobs of at most that many alerts, one after the other: each commits on its own, so a
+ * small delivery queued meanwhile rides the next commit instead of waiting for all
+ * 10,000 alerts (fair), and no transaction grows without bound (the WAL neither). The
+ * answer still comes after the last one committed. A failure part-way answers 503:
+ * Alertmanager resends the whole notification, and what was committed dedups
+ * (episodes by (fingerprint, startsAt), actions by (rule, episode, status)).
+ */
 int rbd_ingest(struct rbd_ingest_result *out, struct rbd_app *app,
 	       const struct rbd_notification *n)
 {
 	struct job j = { .app = app, .n = n, .res = out };
-	int rc;
+	int rc = 0;
 
 	memset(out, 0, sizeof(*out));
 	j.rt = rbd_app_runtime(app);
@@ -404,7 +453,12 @@ int rbd_ingest(struct rbd_ingest_result *out, struct rbd_app *app,
 			rbd_plan_alert(&j.pre[i], j.rt, &n->alerts[i], on_of(&n->alerts[i]),
 				       j.pre_incident, j.now);
 	}
-	rc = rbd_store_write(app->store, ingest_job, &j);
+	do {
+		j.to = n->n_alerts - j.from > RBD_INGEST_CHUNK ? j.from + RBD_INGEST_CHUNK
+							       : n->n_alerts;
+		rc = rbd_store_write(app->store, ingest_job, &j);
+		j.from = j.to;
+	} while (!rc && j.from < n->n_alerts);
 	for (size_t i = 0; j.pre && i < n->n_alerts; i++)
 		rbd_plans_clear(&j.pre[i]);
 	free(j.pre);

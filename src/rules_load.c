@@ -8,6 +8,7 @@
 #include "runbookd/buf.h"
 #include "runbookd/err.h"
 #include "runbookd/log.h"
+#include "runbookd/nameset.h"
 #include "runbookd/matcher.h"
 
 #include <dirent.h>
@@ -115,6 +116,17 @@ static const struct rbd_rule *rule_find(const struct rbd_config *cfg, const char
 	return rbd_config_rule(cfg, name);
 }
 
+/* Room for one more rule. The capacity is n_rules rounded up to a power of two:
+ * doubling keeps n appends O(n) (growing by one copied the array each time, O(n^2)
+ * bytes, which only glibc's in-place mremap hid). */
+static void rules_grow(struct rbd_config *cfg)
+{
+	size_t n = cfg->n_rules;
+
+	if (n == 0 || (n & (n - 1)) == 0)
+		cfg->rules = rbd_realloc(cfg->rules, (n ? 2 * n : 1) * sizeof(*cfg->rules));
+}
+
 static void rule_parse(struct rbd_config *cfg, struct rbd_yfile *f, yaml_node_t *n, size_t idx)
 {
 	struct rbd_buf ctx = RBD_BUF_INIT(4096);
@@ -203,7 +215,12 @@ done:
 	/* Only a rule that loaded cleanly joins the config (the load fails otherwise, but a
 	 * named rule still lets later duplicates be reported against it). */
 	if (f->nerr == before || r.name) {
-		cfg->rules = rbd_realloc(cfg->rules, (cfg->n_rules + 1) * sizeof(*cfg->rules));
+		rules_grow(cfg);
+		if (r.name) {
+			if (!cfg->rule_names)
+				rbd_nameset_new(&cfg->rule_names);
+			rbd_nameset_add(cfg->rule_names, r.name, cfg->n_rules, NULL);
+		}
 		cfg->rules[cfg->n_rules++] = r;
 	} else {
 		rbd_rule_clear(&r);

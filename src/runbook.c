@@ -5,6 +5,7 @@
  */
 #include "runbookd/config.h"
 #include "runbookd/matcher.h"
+#include "runbookd/nameset.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -24,8 +25,12 @@ const char *rbd_action_kind_name(enum rbd_action_kind kind)
 
 const struct rbd_action_def *rbd_config_action(const struct rbd_config *cfg, const char *name)
 {
+	size_t pos;
+
 	if (!cfg || !name)
 		return NULL;
+	if (cfg->action_names)
+		return rbd_nameset_find(cfg->action_names, name, &pos) ? &cfg->actions[pos] : NULL;
 	for (size_t i = 0; i < cfg->n_actions; i++)
 		if (cfg->actions[i].name && strcmp(cfg->actions[i].name, name) == 0)
 			return &cfg->actions[i];
@@ -34,8 +39,12 @@ const struct rbd_action_def *rbd_config_action(const struct rbd_config *cfg, con
 
 const struct rbd_rule *rbd_config_rule(const struct rbd_config *cfg, const char *name)
 {
+	size_t pos;
+
 	if (!cfg || !name)
 		return NULL;
+	if (cfg->rule_names)
+		return rbd_nameset_find(cfg->rule_names, name, &pos) ? &cfg->rules[pos] : NULL;
 	for (size_t i = 0; i < cfg->n_rules; i++)
 		if (cfg->rules[i].name && strcmp(cfg->rules[i].name, name) == 0)
 			return &cfg->rules[i];

@@ -92,7 +92,11 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_INC_GET] = "SELECT " INC_COLS " FROM incidents WHERE id = ?1",
 	[ST_ALERTS] = "SELECT id, incident_id, fingerprint, starts_at, ends_at, status, labels, "
 		"annotations, first_seen, last_seen FROM alerts WHERE incident_id = ?1 ORDER BY id",
+	/* all actions, newest first; an incident's through its index (an OR with
+	 * "?1 = 0" would scan the whole table for an old incident) */
 	[ST_ACTIONS] = "SELECT " ACT_COLS " FROM actions WHERE (?1 = 0 OR incident_id = ?1) "
+		"AND (?2 IS NULL OR state = ?2) ORDER BY id DESC LIMIT ?3",
+	[ST_ACTIONS_INCIDENT] = "SELECT " ACT_COLS " FROM actions WHERE incident_id = ?1 "
 		"AND (?2 IS NULL OR state = ?2) ORDER BY id DESC LIMIT ?3",
 	[ST_OPEN_FIRING] = "SELECT a.id, a.incident_id, a.fingerprint, a.starts_at, a.ends_at, a.status, "
 		"a.labels, a.annotations, a.first_seen, a.last_seen FROM alerts a JOIN incidents i "
@@ -106,6 +110,13 @@ static const char *const stmt_sql[ST_COUNT] = {
 		"(SELECT min(created_at) FROM actions WHERE state = 'pending_approval'), "
 		"(SELECT count(*) FROM rule_state WHERE tripped_at IS NOT NULL)",
 };
+
+const char *rbd_store_sql(size_t i)
+{
+	if (i < ST_COUNT)
+		return stmt_sql[i];
+	return i == ST_COUNT ? RBD_STORE_EVENTS_SQL : NULL;
+}
 
 /* ---- connections and statements ---- */
 
@@ -296,7 +307,7 @@ static int conn_open(struct conn *c, const char *path, int readonly)
 	/* temp_store: the per-job SAVEPOINT's statement journal stays in memory. */
 	return exec_sql(c->db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; "
 			"PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY; "
-			"PRAGMA journal_size_limit = 67108864");
+			"PRAGMA journal_size_limit = 8388608");   /* 2 x 1000 pages of 4 KiB */
 }
 
 static void conn_close(struct conn *c)
@@ -541,6 +552,8 @@ static void note_outcome(struct rbd_store *s, const struct job *batch)
 		}
 }
 
+static void writer_checkpoint(struct rbd_store *s);
+
 static void *writer_main(void *arg)
 {
 	struct rbd_store *s = arg;
@@ -581,6 +594,9 @@ static void *writer_main(void *arg)
 			j->done = 1;
 			pthread_cond_signal(&j->cv);
 		}
+		pthread_mutex_unlock(&s->mu);
+		writer_checkpoint(s);
+		pthread_mutex_lock(&s->mu);
 	}
 	pthread_mutex_unlock(&s->mu);
 	return NULL;
@@ -677,8 +693,24 @@ void rbd_sq_store_on_commit_stats(struct rbd_store *s, void (*fn)(void *ctx, int
 
 /* ---- checkpoints ---- */
 
-#define CKPT_PAGES 1000
-#define WAL_HARD_PAGES 16384
+/*
+ * The WAL stays near SQLite's default wal_autocheckpoint of 1000 pages and never passes
+ * twice that. A WAL file is rewound (written again from its start) only when a write
+ * transaction begins after a checkpoint copied every frame and no reader still reads
+ * from the WAL; under sustained writes a checkpoint running beside the writer never
+ * catches up (the WAL grew to 0.5-1.5 GB in 30 s storms), and a RESTART checkpoint
+ * there stalls the writer for as long as a reader holds the WAL (0.4-0.8 s). So:
+ *  - from WAL_BG_PAGES, a thread of its own copies PASSIVE, beside the commits (the
+ *    bulk of the copying and its fsync stay off the commit path);
+ *  - from WAL_CKPT_PAGES, the writer thread itself, between two batches (after the
+ *    waiting clients were answered), waits for that thread and checkpoints PASSIVE:
+ *    no write can run then, so it copies every frame the readers allow, which is the
+ *    few written since the background pass, and the next batch starts a fresh WAL.
+ * journal_size_limit then truncates a WAL file that a long reader made grow.
+ */
+#define WAL_CKPT_PAGES   1000           /* SQLite's default wal_autocheckpoint */
+#define WAL_BG_PAGES     (WAL_CKPT_PAGES / 2)
+#define WAL_STALL_WARN_US 50000
 
 /* The writer's WAL hook: note the size, wake the checkpointer past the threshold. */
 static int on_wal(void *ctx, sqlite3 *db, const char *name, int pages)
@@ -687,16 +719,14 @@ static int on_wal(void *ctx, sqlite3 *db, const char *name, int pages)
 
 	pthread_mutex_lock(&s->ckpt_mu);
 	s->wal_pages = pages;
-	if (pages >= CKPT_PAGES)
+	s->wal_frames = pages;
+	if (pages >= WAL_BG_PAGES && !s->ckpt_busy)
 		pthread_cond_signal(&s->ckpt_cv);
 	pthread_mutex_unlock(&s->ckpt_mu);
 	return SQLITE_OK;
 }
 
-/*
- * PASSIVE checkpoints on a connection of their own, so that copying WAL pages into
- * the database and its fsync never sit inside a commit that clients wait for.
- */
+/* PASSIVE checkpoints on a connection of their own, beside the writer. */
 static void *ckpt_main(void *arg)
 {
 	struct rbd_store *s = arg;
@@ -704,27 +734,74 @@ static void *ckpt_main(void *arg)
 	pthread_mutex_lock(&s->ckpt_mu);
 	while (!s->ckpt_stopping) {
 		struct timespec ts;
-		int rc, mode;
+		int rc;
 
-		if (s->wal_pages < CKPT_PAGES) {
+		if (s->wal_pages < WAL_BG_PAGES || s->ckpt_busy) {
 			rbd_deadline_ms(&ts, 1000);
 			pthread_cond_timedwait(&s->ckpt_cv, &s->ckpt_mu, &ts);
 			continue;
 		}
-		/* Under sustained writes PASSIVE never lets the WAL restart (it grew to
-		 * 1.5 GB in a 30 s bench): past a hard bound, RESTART, which holds the
-		 * writer back for a moment so that the next commit starts a fresh WAL. */
-		mode = s->wal_pages >= WAL_HARD_PAGES ? SQLITE_CHECKPOINT_RESTART
-						      : SQLITE_CHECKPOINT_PASSIVE;
 		s->wal_pages = 0;
+		s->ckpt_busy = 1;
 		pthread_mutex_unlock(&s->ckpt_mu);
-		rc = sqlite3_wal_checkpoint_v2(s->ckpt.db, NULL, mode, NULL, NULL);
+		rc = sqlite3_wal_checkpoint_v2(s->ckpt.db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
 		if (rc != SQLITE_OK && rc != SQLITE_BUSY)
 			rbd_log_warn("checkpoint failed", "error", sqlite3_errmsg(s->ckpt.db));
 		pthread_mutex_lock(&s->ckpt_mu);
+		s->ckpt_busy = 0;
+		pthread_cond_broadcast(&s->ckpt_cv);
 	}
 	pthread_mutex_unlock(&s->ckpt_mu);
 	return NULL;
+}
+
+/* On the writer thread, between batches: the checkpoint that lets the WAL restart. */
+static void writer_checkpoint(struct rbd_store *s)
+{
+	char us[24];
+	int64_t t0;
+	int rc, frames = 0, done = 0;
+
+	pthread_mutex_lock(&s->ckpt_mu);
+	if (!s->has_ckpt || s->wal_frames < WAL_CKPT_PAGES) {
+		pthread_mutex_unlock(&s->ckpt_mu);
+		return;
+	}
+	t0 = rbd_mono_us();
+	while (s->ckpt_busy)
+		pthread_cond_wait(&s->ckpt_cv, &s->ckpt_mu);
+	s->ckpt_busy = 1;
+	pthread_mutex_unlock(&s->ckpt_mu);
+	rc = sqlite3_wal_checkpoint_v2(s->writer.db, NULL, SQLITE_CHECKPOINT_PASSIVE, &frames, &done);
+	pthread_mutex_lock(&s->ckpt_mu);
+	s->ckpt_busy = 0;
+	s->ckpt_last_us = rbd_mono_us() - t0;
+	if (s->ckpt_last_us > s->ckpt_max_us)
+		s->ckpt_max_us = s->ckpt_last_us;
+	/* all copied: the next batch rewinds the WAL; otherwise a reader holds it and
+	 * the next batch tries again */
+	if (rc == SQLITE_OK && frames == done)
+		s->wal_frames = 0;
+	pthread_cond_broadcast(&s->ckpt_cv);
+	pthread_mutex_unlock(&s->ckpt_mu);
+	if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+		rbd_log_warn("checkpoint failed", "error", sqlite3_errmsg(s->writer.db));
+	if (s->ckpt_last_us > WAL_STALL_WARN_US) {
+		snprintf(us, sizeof(us), "%lld", (long long)s->ckpt_last_us);
+		rbd_log_warn("slow checkpoint held the writer", "us", us);
+	}
+}
+
+int rbd_store_checkpoint_stats(struct rbd_store *s, int64_t *last_us, int64_t *max_us)
+{
+	*last_us = *max_us = 0;
+	if (RBD_STORE_OPS(s) != &rbd_store_sq_ops)
+		return rbd_err_set(RBD_EINVAL, "checkpoint statistics exist for SQLite only");
+	pthread_mutex_lock(&s->ckpt_mu);
+	*last_us = s->ckpt_last_us;
+	*max_us = s->ckpt_max_us;
+	pthread_mutex_unlock(&s->ckpt_mu);
+	return 0;
 }
 
 static int ckpt_start(struct rbd_store *s)

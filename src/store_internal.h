@@ -16,6 +16,11 @@
 #define BATCH_MAX 512
 
 /* Every statement, by id: prepared once per connection, kept for its life. */
+/* The timeline iterator's query (prepared per iterator, not cached). */
+#define RBD_STORE_EVENTS_SQL "SELECT id, incident_id, ts, kind, actor, action_id, detail " \
+	"FROM events WHERE incident_id = ?1 OR (incident_id IS NULL AND ts >= ?2 AND ts <= ?3) " \
+	"ORDER BY id"
+
 enum stmt_id {
 	ST_EVENT_ADD, ST_INC_OPEN, ST_INC_LATEST, ST_INC_CREATE, ST_INC_RESOLVE, ST_INC_UNRESOLVED,
 	ST_NOTIF_ADD, ST_EP_GET, ST_EP_INSERT, ST_EP_TOUCH, ST_EP_RESOLVE, ST_EP_FIRING,
@@ -28,6 +33,7 @@ enum stmt_id {
 	ST_INC_LIST, ST_INC_LIST_STATUS, ST_INC_COUNT, ST_INC_COUNT_STATUS, ST_INC_GET,
 	ST_ALERTS, ST_ACTIONS, ST_STATE_COUNTS, ST_OPEN_FIRING,
 	ST_DECISIONS, ST_ACT_EXPIRES, ST_GAUGES,
+	ST_ACTIONS_INCIDENT,
 	ST_COUNT
 };
 
@@ -90,7 +96,11 @@ struct rbd_store {
 	int has_ckpt;
 	pthread_mutex_t ckpt_mu;
 	pthread_cond_t ckpt_cv;
-	int wal_pages;             /* WAL size after the last commit (ckpt_mu) */
+	int wal_pages;             /* WAL size after the last commit, 0 once the background
+	                            * thread took it on (ckpt_mu) */
+	int wal_frames;            /* WAL size after the last commit, 0 once all copied */
+	int ckpt_busy;             /* a checkpoint runs (background or writer) */
+	int64_t ckpt_last_us, ckpt_max_us;   /* the writer's checkpoint stalls */
 	int ckpt_stopping;
 	void (*on_stats)(void *, int64_t, int);
 	void *on_stats_ctx;

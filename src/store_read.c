@@ -175,7 +175,7 @@ int rbd_sq_store_actions(struct rbd_store *s, struct rbd_action_rec **out, size_
 		      int64_t incident_id, const char *state, int64_t limit)
 {
 	struct conn *c = rbd_store_reader_get(s);
-	sqlite3_stmt *st = rbd_store_stmt(c, ST_ACTIONS);
+	sqlite3_stmt *st = rbd_store_stmt(c, incident_id ? ST_ACTIONS_INCIDENT : ST_ACTIONS);
 	struct rbd_action_rec *list = NULL;
 	size_t n = 0, cap = 0;
 	int rc = RBD_EUNAVAIL;
@@ -284,9 +284,7 @@ int rbd_sq_store_events_open(struct rbd_store *s, struct rbd_event_iter **out,
 	it->c = rbd_store_reader_get(s);
 	/* Not cached: an export holds it across many steps. */
 	if (sqlite3_prepare_v2(it->c->db,
-			       "SELECT id, incident_id, ts, kind, actor, action_id, detail FROM events "
-			       "WHERE incident_id = ?1 OR (incident_id IS NULL AND ts >= ?2 AND ts <= ?3) "
-			       "ORDER BY id", -1, &it->st, NULL) != SQLITE_OK) {
+			       RBD_STORE_EVENTS_SQL, -1, &it->st, NULL) != SQLITE_OK) {
 		int rc = rbd_store_db_error(it->c->db, SQLITE_ERROR, "events");
 
 		rbd_store_events_close(it);

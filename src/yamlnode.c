@@ -8,6 +8,7 @@
 #include "yamlnode.h"
 #include "runbookd/buf.h"
 #include "runbookd/err.h"
+#include "runbookd/nameset.h"
 #include "runbookd/timeutil.h"
 
 #include <errno.h>
@@ -386,6 +387,8 @@ required:
 
 bool rbd_ymap_check(struct rbd_yfile *f, yaml_node_t *map, const char *ctx)
 {
+	struct rbd_nameset *seen;
+
 	if (rbd_yis_null(map))
 		return true;
 	if (map->type != YAML_MAPPING_NODE) {
@@ -393,16 +396,24 @@ bool rbd_ymap_check(struct rbd_yfile *f, yaml_node_t *map, const char *ctx)
 			 rbd_ytype_name(map));
 		return false;
 	}
+	/* A mapping may be the action catalog with thousands of keys: duplicates are
+	 * found through a hash set, not by comparing each key with all before it. */
+	rbd_nameset_new(&seen);
 	for (size_t i = 0; i < rbd_ymap_len(map); i++) {
-		yaml_node_t *k, *v;
+		yaml_node_t *k, *v, *first;
 		const char *name;
+		size_t prev;
 
 		if (!rbd_ymap_pair(f, map, i, &k, &v))
 			break;
 		name = key_string(f, k, ctx);
-		if (name)
-			key_duplicate(f, map, i, name, ctx);
+		if (!name || rbd_nameset_add(seen, name, i, &prev))
+			continue;
+		first = yaml_document_get_node(&f->doc, map->data.mapping.pairs.start[prev].key);
+		rbd_yerr(f, k, "%s%sduplicate key \"%s\" (first at line %d)", prefix(ctx), sep(ctx),
+			 name, first ? rbd_yline(first) : 0);
 	}
+	rbd_nameset_free(seen);
 	return true;
 }
 

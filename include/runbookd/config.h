@@ -16,6 +16,8 @@
 #include "runbookd/runbook.h"
 #include "runbookd/secrets.h"
 
+struct rbd_nameset;
+
 enum rbd_mode { RBD_MODE_DRY_RUN, RBD_MODE_ENFORCE };
 
 /* Roles are a bit set so that "operator may also read" is one mask. */
@@ -100,6 +102,8 @@ struct rbd_config {
 	size_t n_actions;
 	struct rbd_rule *rules;
 	size_t n_rules;
+	struct rbd_nameset *action_names;  /* name -> position in actions / rules, filled */
+	struct rbd_nameset *rule_names;    /* by the loaders (NULL: lookups scan) */
 	char *am_url;                 /* NULL when no alertmanager section; no trailing '/' */
 	int64_t am_poll_ms;
 	struct rbd_notify_target *notify; /* `notify:` targets (a single `url:` mapping is one) */

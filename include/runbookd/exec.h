@@ -29,7 +29,7 @@ struct rbd_exec_opts {
 	/* After the child exits, how long others of its group may keep the output
 	 * open before the group is sent SIGKILL; 0 means 1000; never past the deadline. */
 	int64_t linger_ms;
-	/* Called in the parent right after the fork succeeded (may be NULL). */
+	/* Called in the parent right after the child started (may be NULL). */
 	void (*on_spawn)(void *ctx, pid_t pid);
 	void *ctx;
 };

@@ -1,7 +1,8 @@
 /*
  * ingest: turns one validated Alertmanager notification into stored facts inside
- * one write job: the incident of its group, each alert episode once, timeline events,
- * and for each (rule, episode, status) at most one planned action, rendered now.
+ * one write job (or one per RBD_INGEST_CHUNK alerts): the incident of its group, each
+ * alert episode once, timeline events, and for each (rule, episode, status) at most
+ * one planned action, rendered now.
  * Answers only after the commit.
  */
 #ifndef RUNBOOKD_INGEST_H
@@ -25,7 +26,12 @@ struct rbd_ingest_result {
 	size_t n_resolved;
 };
 
-/* 0 once committed; RBD_EUNAVAIL when it could not be stored (answer 503). */
+/* Alerts per write job: a larger notification is written in several transactions
+ * (fairness for small deliveries; bounded transactions and WAL growth). */
+#define RBD_INGEST_CHUNK 128
+
+/* 0 once committed (every chunk); RBD_EUNAVAIL when it could not be stored, or not
+ * all of it (answer 503: the resend dedups what was committed). */
 int rbd_ingest(struct rbd_ingest_result *out, struct rbd_app *app,
 	       const struct rbd_notification *n);
 void rbd_ingest_result_clear(struct rbd_ingest_result *r);

@@ -44,6 +44,12 @@ void rbd_store_display(char *out, size_t cap, const char *path);
 void rbd_store_close(struct rbd_store *s);
 /* Applies pending migrations; *applied (may be NULL) gets how many ran. */
 int rbd_store_migrate(struct rbd_store *s, int *applied);
+/* How long the writer's last and longest checkpoints held it (microseconds; the bench
+ * and the WAL test read them). 0; RBD_EINVAL on a store that is not SQLite. */
+int rbd_store_checkpoint_stats(struct rbd_store *s, int64_t *last_us, int64_t *max_us);
+/* The text of the i-th SQL statement the store prepares (every one it runs, for the
+ * tests that check each query's plan); NULL past the last. Static. */
+const char *rbd_store_sql(size_t i);
 /* How many migrations rbd_store_open applied (with RBD_STORE_MIGRATE). */
 int rbd_store_migrated(const struct rbd_store *s);
 /* 0 when a write transaction can be opened and committed now, else RBD_EUNAVAIL. When

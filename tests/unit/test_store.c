@@ -1473,6 +1473,121 @@ static void test_store__state_check_migration_keeps_data(void)
 	tmpdb_remove(&t);
 }
 
+/* ---- the WAL stays bounded under sustained writes ---- */
+
+/* 2 x SQLite's default wal_autocheckpoint (1000 frames of a 4 KiB page + 24-byte
+ * header, after the 32-byte WAL header). */
+#define WAL_BOUND (2 * (32 + 1000 * (4096 + 24)))
+
+struct wal_ctx {
+	struct rbd_store *s;
+	const char *wal;
+	atomic_int stop;
+	atomic_llong max_size;
+	int failures;
+	int reads;
+};
+
+static int job_big_event(struct rbd_tx *tx, void *arg)
+{
+	return rbd_tx_event(tx, 0, "service.paused", "bench", 0, (const char *)arg);
+}
+
+static void *wal_writer(void *arg)
+{
+	struct wal_ctx *w = arg;
+	char *detail = malloc(8192 + 16);
+	int fails = 0;
+
+	if (!detail)
+		return NULL;
+	/* {"x":"aaa...a"}: about 8 KiB per job, 2 pages */
+	memcpy(detail, "{\"x\":\"", 6);
+	memset(detail + 6, 'a', 8192);
+	memcpy(detail + 6 + 8192, "\"}", 3);
+	for (int i = 0; i < 300; i++)
+		fails += rbd_store_write(w->s, job_big_event, detail) != 0;
+	free(detail);
+	return (void *)(intptr_t)fails;
+}
+
+static void *wal_watcher(void *arg)
+{
+	struct wal_ctx *w = arg;
+
+	while (!atomic_load(&w->stop)) {
+		struct stat st;
+
+		if (stat(w->wal, &st) == 0 && st.st_size > atomic_load(&w->max_size))
+			atomic_store(&w->max_size, (long long)st.st_size);
+		usleep(500);
+	}
+	return NULL;
+}
+
+static void *wal_reader(void *arg)
+{
+	struct wal_ctx *w = arg;
+
+	while (!atomic_load(&w->stop)) {
+		struct rbd_incident *v = NULL;
+		size_t n = 0;
+		int64_t total = 0;
+
+		if (rbd_store_incidents(w->s, &v, &n, &total, NULL, 10, 0) == 0)
+			w->reads++;
+		for (size_t i = 0; i < n; i++)
+			rbd_incident_clear(&v[i]);
+		free(v);
+		usleep(200);
+	}
+	return NULL;
+}
+
+/*
+ * 8 writers x 300 jobs of ~8 KiB (~20 MB through the WAL, several times the bound)
+ * beside a reader: the WAL file never passes 2 x the 1000-page autocheckpoint size,
+ * because the writer's own checkpoint between batches lets the WAL restart.
+ */
+static void test_store__wal_bounded(void)
+{
+	struct tmpdb t;
+	struct rbd_store *s = open_migrated(&t);
+	struct wal_ctx w;
+	pthread_t wr[8], watch, rd;
+	char wal[700];
+	int64_t last_us = 0, max_us = 0;
+	int fails = 0;
+
+	REQUIRE(s);
+	snprintf(wal, sizeof(wal), "%s-wal", t.path);
+	memset(&w, 0, sizeof(w));
+	w.s = s;
+	w.wal = wal;
+	REQUIRE(pthread_create(&watch, NULL, wal_watcher, &w) == 0);
+	REQUIRE(pthread_create(&rd, NULL, wal_reader, &w) == 0);
+	for (int i = 0; i < 8; i++)
+		REQUIRE(pthread_create(&wr[i], NULL, wal_writer, &w) == 0);
+	for (int i = 0; i < 8; i++) {
+		void *r = NULL;
+
+		pthread_join(wr[i], &r);
+		fails += (int)(intptr_t)r;
+	}
+	atomic_store(&w.stop, 1);
+	pthread_join(watch, NULL);
+	pthread_join(rd, NULL);
+	rbd_store_checkpoint_stats(s, &last_us, &max_us);
+	fprintf(stderr, "  WAL peak %lld bytes (bound %d), writer checkpoint max %lld us, %d reads\n",
+		(long long)atomic_load(&w.max_size), WAL_BOUND, (long long)max_us, w.reads);
+	CHECK_INT(fails, 0);
+	CHECK(atomic_load(&w.max_size) > 0);
+	CHECK(atomic_load(&w.max_size) <= WAL_BOUND);
+	CHECK(max_us > 0);          /* the writer's checkpoint ran */
+	CHECK_INT(raw_int(t.path, "SELECT count(*) FROM events"), 2400);
+	close_and_remove(s, &t);
+}
+
 /* A database named in a log line never shows a URL's password. */
 static void test_store__display_redacts_password(void)
 {
@@ -1487,6 +1602,111 @@ static void test_store__display_redacts_password(void)
 	rbd_store_display(out, sizeof(out), "/var/lib/runbookd/a:b@c.db");
 	CHECK_STR(out, "/var/lib/runbookd/a:b@c.db");
 	CHECK(strstr(out, "***") == NULL);
+}
+
+/* The plan of sql on db, its detail lines joined by '\n' (caller frees); NULL on error. */
+static char *query_plan(sqlite3 *db, const char *sql)
+{
+	char *q = sqlite3_mprintf("EXPLAIN QUERY PLAN %s", sql), *out = NULL;
+	sqlite3_stmt *st = NULL;
+	size_t len = 0;
+
+	if (!q || sqlite3_prepare_v2(db, q, -1, &st, NULL) != SQLITE_OK) {
+		fprintf(stderr, "  plan of %s: %s\n", sql, sqlite3_errmsg(db));
+		sqlite3_free(q);
+		return NULL;
+	}
+	out = calloc(1, 1);
+	while (out && sqlite3_step(st) == SQLITE_ROW) {
+		const char *d = (const char *)sqlite3_column_text(st, 3);
+		size_t n = d ? strlen(d) : 0;
+		char *grown = realloc(out, len + n + 2);
+
+		if (!grown)
+			break;
+		out = grown;
+		memcpy(out + len, d ? d : "", n);
+		len += n;
+		out[len++] = '\n';
+		out[len] = 0;
+	}
+	sqlite3_finalize(st);
+	sqlite3_free(q);
+	return out;
+}
+
+/*
+ * Every statement the store runs, planned on the migrated schema: the cooldown lookup
+ * uses the (rule, command_key, started_at) index; no statement scans actions or events
+ * whole except the two that are bounded or rare (the newest-first list stops at its
+ * LIMIT; the state counts run once at start-up); and every index on actions and
+ * events is used by some statement (an index no query uses only slows the inserts).
+ */
+static void test_store__query_plans(void)
+{
+	static const char *const allowed_scans[] = {
+		"FROM actions WHERE (?1 = 0 OR incident_id = ?1)",   /* ORDER BY id DESC LIMIT */
+		"SELECT state, count(*) FROM actions GROUP BY state", /* start-up only */
+	};
+	struct tmpdb t;
+	struct rbd_store *s = open_migrated(&t);
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	char *plans = calloc(1, 1);
+	size_t plans_len = 0;
+	int n_index = 0, cooldown_ok = 0;
+
+	REQUIRE(s != NULL && plans != NULL);
+	rbd_store_close(s);
+	REQUIRE(sqlite3_open_v2(t.path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK);
+	for (size_t i = 0; rbd_store_sql(i); i++) {
+		const char *sql = rbd_store_sql(i);
+		char *plan = query_plan(db, sql), *grown;
+		bool allowed = false;
+
+		CHECK(plan != NULL);
+		if (!plan)
+			continue;
+		for (size_t k = 0; k < sizeof(allowed_scans) / sizeof(allowed_scans[0]); k++)
+			allowed = allowed || strstr(sql, allowed_scans[k]) != NULL;
+		if (!allowed && (strstr(plan, "SCAN actions") || strstr(plan, "SCAN events"))) {
+			fprintf(stderr, "  full scan: %s\n    %s", sql, plan);
+			rbd_test_case_failed = 1;
+		}
+		if (strstr(sql, "SELECT max(started_at) FROM actions WHERE rule = ?1 AND command_key = ?2")) {
+			cooldown_ok = strstr(plan, "USING COVERING INDEX actions_rule_key_started "
+					     "(rule=? AND command_key=?") != NULL;
+			if (!cooldown_ok)
+				fprintf(stderr, "  cooldown plan: %s", plan);
+		}
+		grown = realloc(plans, plans_len + strlen(plan) + 1);
+		REQUIRE(grown != NULL);
+		plans = grown;
+		memcpy(plans + plans_len, plan, strlen(plan) + 1);
+		plans_len += strlen(plan);
+		free(plan);
+	}
+	CHECK(cooldown_ok);
+	/* every explicit index on actions and events appears in some plan */
+	REQUIRE(sqlite3_prepare_v2(db, "SELECT name FROM sqlite_master WHERE type = 'index' AND "
+				   "tbl_name IN ('actions', 'events') AND sql IS NOT NULL", -1, &st,
+				   NULL) == SQLITE_OK);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		char want[160];
+		const char *name = (const char *)sqlite3_column_text(st, 0);
+
+		n_index++;
+		snprintf(want, sizeof(want), "INDEX %s ", name);
+		if (!strstr(plans, want)) {
+			fprintf(stderr, "  index %s is used by no statement\n", name);
+			rbd_test_case_failed = 1;
+		}
+	}
+	CHECK(n_index >= 6);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	free(plans);
+	tmpdb_remove(&t);
 }
 
 static const struct rbd_test_case cases[] = {
@@ -1513,6 +1733,8 @@ static const struct rbd_test_case cases[] = {
 	RBD_TEST(test_store__queue_expiry_and_recovery),
 	RBD_TEST(test_store__events_iterator),
 	RBD_TEST(test_store__events_append_only),
+	RBD_TEST(test_store__query_plans),
+	RBD_TEST(test_store__wal_bounded),
 };
 
 /* About SQLite's file itself: not run on PostgreSQL. */
@@ -1520,6 +1742,8 @@ static const char *const sqlite_only[] = {
 	"test_store__missing_directory_unavailable",
 	"test_store__state_check_migration_keeps_data",
 	"test_store__events_append_only",
+	"test_store__query_plans",
+	"test_store__wal_bounded",
 };
 
 int main(int argc, char **argv)
