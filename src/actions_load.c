@@ -99,9 +99,12 @@ static void params_parse(struct rbd_yfile *f, struct rbd_action_def *a, yaml_nod
 	rbd_buf_free(&pctx);
 }
 
-static void run_parse(struct rbd_yfile *f, struct rbd_action_def *a, yaml_node_t *n,
-		      const char *ctx, const char *dir, bool *used, bool dry_run)
+static void run_parse(const struct rbd_config *cfg, struct rbd_yfile *f, struct rbd_action_def *a,
+		      yaml_node_t *n, const char *ctx, const char *dir, bool *used)
 {
+	bool dry_run = cfg->mode == RBD_MODE_DRY_RUN;
+	bool syntax_only = cfg->load && cfg->load->syntax_only;
+
 	struct rbd_buf where = RBD_BUF_INIT(64);
 	size_t len = rbd_yseq_len(n);
 
@@ -137,6 +140,12 @@ static void run_parse(struct rbd_yfile *f, struct rbd_action_def *a, yaml_node_t
 		const char *prog = rbd_template_source(t);
 		char *joined = NULL, *path = NULL;
 
+		if (syntax_only) {
+			/* Where the program lives is the deployment machine's business. */
+			a->program = rbd_strdup(prog);
+			continue;
+		}
+
 		/* A relative path with a slash is relative to the config file, like the
 		 * other paths in it; made absolute here so that exec gets a full path. */
 		if (strchr(prog, '/') && prog[0] != '/') {
@@ -154,9 +163,10 @@ static void run_parse(struct rbd_yfile *f, struct rbd_action_def *a, yaml_node_t
 			 * machine without the program (the plans show the bare name). Enforce
 			 * mode refuses the config, and exec refuses a non-absolute argv[0]. */
 			if (dry_run && !path && !strchr(prog, '/')) {
-				rbd_log_warn("program not found on PATH; dry-run plans show it "
-					     "unresolved and enforce mode will refuse this config",
-					     "action", a->name, "program", prog);
+				rbd_config_warn(cfg, f->path, rbd_yline(item),
+						"%s: run[0]: program not found on PATH (\"%s\"); dry-run "
+						"plans show it unresolved and enforce mode will refuse "
+						"this config", ctx, prog);
 				a->program = rbd_strdup(prog);
 			} else {
 				rbd_yerr(f, item, "%s: run[0]: program \"%s\" not found (%s)", ctx,
@@ -292,8 +302,8 @@ static const struct rbd_ykey action_keys[A_COUNT] = {
 	[A_TIMEOUT] = { "timeout", false },
 };
 
-static void action_parse(struct rbd_yfile *f, struct rbd_action_def *a, yaml_node_t *k,
-			 yaml_node_t *n, const char *dir, bool dry_run)
+static void action_parse(const struct rbd_config *cfg, struct rbd_yfile *f,
+			 struct rbd_action_def *a, yaml_node_t *k, yaml_node_t *n, const char *dir)
 {
 	struct rbd_buf ctx = RBD_BUF_INIT(4096);
 	yaml_node_t *v[A_COUNT];
@@ -319,7 +329,7 @@ static void action_parse(struct rbd_yfile *f, struct rbd_action_def *a, yaml_nod
 	}
 	if (v[A_RUN]) {
 		a->kind = RBD_ACTION_RUN;
-		run_parse(f, a, v[A_RUN], rbd_buf_cstr(&ctx), dir, used, dry_run);
+		run_parse(cfg, f, a, v[A_RUN], rbd_buf_cstr(&ctx), dir, used);
 	} else if (v[A_HTTP]) {
 		a->kind = RBD_ACTION_HTTP;
 		http_parse(f, a, v[A_HTTP], rbd_buf_cstr(&ctx), used, dir);
@@ -329,8 +339,8 @@ static void action_parse(struct rbd_yfile *f, struct rbd_action_def *a, yaml_nod
 	}
 	for (size_t i = 0; i < a->n_params; i++)
 		if (!used[i])
-			rbd_log_warn("action declares a param it never uses", "file", f->path,
-				     "action", a->name, "param", a->params[i].name);
+			rbd_config_warn(cfg, f->path, a->line, "%s: declares param \"%s\" and never "
+					"uses it", rbd_buf_cstr(&ctx), a->params[i].name);
 done:
 	free(used);
 	rbd_buf_free(&ctx);
@@ -363,6 +373,6 @@ void rbd_actions_load(struct rbd_config *cfg, struct rbd_yfile *cf, yaml_node_t 
 			continue;       /* duplicate key, reported by rbd_ymap_check */
 		a->name = rbd_strdup(name);
 		cfg->n_actions++;
-		action_parse(cf, a, k, v, dir, cfg->mode == RBD_MODE_DRY_RUN);
+		action_parse(cfg, cf, a, k, v, dir);
 	}
 }

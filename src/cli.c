@@ -38,7 +38,11 @@ struct opts {
 	const char *format;
 	const char *lang;
 	const char *log_level;
+	const char *output;
+	const char *root;
 	const char *positional;
+	bool syntax_only;
+	bool explain;
 };
 
 struct command {
@@ -57,7 +61,8 @@ static int cmd_remote(const struct opts *o);   /* cli_remote.c parses its own ar
 
 static const struct command commands[] = {
 	{ "serve",    "serve    [-c FILE]                 run the service (applies migrations first)", cmd_serve },
-	{ "check",    "check    [-c FILE]                 validate config + rules; errors as FILE:LINE: message", cmd_check },
+	{ "check",    "check    [-c FILE] [--syntax-only] [--root DIR]\n"
+	              "                                    validate config + rules; errors as FILE:LINE: message", cmd_check },
 	{ "simulate", "simulate [-c FILE] PAYLOAD.json    which rules match, the exact argv, which gate stops it", cmd_simulate },
 	{ "migrate",  "migrate  [-c FILE]                 apply migrations to the database", cmd_migrate },
 	{ "export",   "export   [-c FILE] --incident ID [--format json|md|csv] [--lang en|ko]", cmd_export },
@@ -93,18 +98,28 @@ static const char *config_path(const struct opts *o)
 	return env;
 }
 
-/* Loads the config, printing every diagnostic; exit code or 0. */
-static int load_config(struct rbd_config **cfg, const struct opts *o)
+/* Loads the config with lo (NULL: as serve would), printing every diagnostic and, when
+ * lo collects them, every warning; exit code or 0. */
+static int load_config_opts(struct rbd_config **cfg, const struct opts *o, struct rbd_load_opts *lo)
 {
 	struct rbd_diag diag = { 0 };
-	int rc = rbd_config_load(cfg, config_path(o), &diag);
+	int rc = rbd_config_load_opts(cfg, config_path(o), &diag, lo);
 
 	for (size_t i = 0; i < diag.n; i++)
 		fprintf(stderr, "%s\n", diag.msgs[i]);
 	if (rc && !diag.n)
 		fprintf(stderr, "%s: %s\n", config_path(o), rbd_err_msg());
+	for (size_t i = 0; lo && lo->warnings && i < lo->warnings->n; i++)
+		fprintf(stderr, "%s\n", lo->warnings->msgs[i]);
 	rbd_diag_clear(&diag);
+	if (lo)
+		rbd_diag_clear(lo->warnings);
 	return rc ? RBD_EXIT_INVALID : 0;
+}
+
+static int load_config(struct rbd_config **cfg, const struct opts *o)
+{
+	return load_config_opts(cfg, o, NULL);
 }
 
 static int cmd_remote(const struct opts *o)
@@ -122,7 +137,10 @@ static int cmd_version(const struct opts *o)
 static int cmd_check(const struct opts *o)
 {
 	struct rbd_config *cfg = NULL;
-	int rc = load_config(&cfg, o);
+	struct rbd_diag warnings = { 0 };
+	struct rbd_load_opts lo = { .syntax_only = o->syntax_only, .root = o->root,
+				    .warnings = &warnings };
+	int rc = load_config_opts(&cfg, o, &lo);
 
 	if (rc)
 		return rc;
@@ -131,8 +149,9 @@ static int cmd_check(const struct opts *o)
 			"links in notifications use the listen address%s\n", config_path(o),
 			rbd_config_link_base(cfg, cfg->listen_port, (char[512]){0}, 512) ? "" :
 			" (a wildcard), so they carry no link people can open");
-	printf("%s: ok: %zu rules, %zu actions, mode %s\n", config_path(o), cfg->n_rules,
-	       cfg->n_actions, cfg->mode == RBD_MODE_DRY_RUN ? "dry-run" : "enforce");
+	printf("%s: ok: %zu rules, %zu actions, mode %s%s\n", config_path(o), cfg->n_rules,
+	       cfg->n_actions, cfg->mode == RBD_MODE_DRY_RUN ? "dry-run" : "enforce",
+	       o->syntax_only ? " (syntax only: token sources and programs not checked)" : "");
 	rbd_config_free(cfg);
 	return 0;
 }
@@ -451,6 +470,18 @@ static int parse_opts(struct opts *o, int argc, char **argv)
 		const char *a = argv[i];
 		const char **slot = NULL;
 
+		if (strcmp(a, "--syntax-only") == 0) {
+			o->syntax_only = true;
+			continue;
+		}
+		if (strcmp(a, "--explain") == 0) {
+			o->explain = true;
+			continue;
+		}
+		if (strcmp(a, "-") == 0 && !o->positional) {
+			o->positional = a;
+			continue;
+		}
 		if (strcmp(a, "-c") == 0 || strcmp(a, "--config") == 0)
 			slot = &o->config;
 		else if (strcmp(a, "--incident") == 0)
@@ -461,6 +492,10 @@ static int parse_opts(struct opts *o, int argc, char **argv)
 			slot = &o->lang;
 		else if (strcmp(a, "--log-level") == 0)
 			slot = &o->log_level;
+		else if (strcmp(a, "--root") == 0)
+			slot = &o->root;
+		else if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0)
+			slot = &o->output;
 		if (slot) {
 			if (i + 1 >= argc) {
 				fprintf(stderr, "runbookd: %s needs a value\n", a);

@@ -34,6 +34,31 @@
 #define HOUR (60 * MIN)
 #define DAY (24 * HOUR)
 
+char *rbd_config_path(const struct rbd_config *cfg, const char *dir, const char *path)
+{
+	const char *root = cfg && cfg->load ? cfg->load->root : NULL;
+
+	if (path[0] == '/' && root && root[0])
+		return rbd_path_join(root, path + 1);
+	return rbd_path_join(dir, path);
+}
+
+void rbd_config_warn(const struct rbd_config *cfg, const char *file, int line, const char *fmt, ...)
+{
+	char msg[2048], at[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (cfg && cfg->load && cfg->load->warnings) {
+		rbd_diag_add(cfg->load->warnings, file, line, "warning: %s", msg);
+		return;
+	}
+	snprintf(at, sizeof(at), "%s:%d", file ? file : "-", line);
+	rbd_log_warn(msg, "at", at);
+}
+
 static const struct {
 	enum rbd_role role;
 	const char *name;
@@ -261,6 +286,14 @@ static void token_parse(struct loader *L, struct rbd_token *t, yaml_node_t *n, s
 		rbd_yerr(f, n, "%s: needs exactly one of token_env or token_file", rbd_buf_cstr(&ctx));
 		goto done;
 	}
+	if (L->cfg->load && L->cfg->load->syntax_only) {
+		/* The names are checked; the secrets live on the deployment's machine. */
+		if (v[TK_ENV])
+			rbd_ystr(f, v[TK_ENV], rbd_buf_cstr(&ctx), "token_env", &s);
+		else
+			rbd_ystr(f, v[TK_FILE], rbd_buf_cstr(&ctx), "token_file", &s);
+		goto done;
+	}
 	if (v[TK_ENV]) {
 		if (!rbd_ystr(f, v[TK_ENV], rbd_buf_cstr(&ctx), "token_env", &s))
 			goto done;
@@ -275,7 +308,7 @@ static void token_parse(struct loader *L, struct rbd_token *t, yaml_node_t *n, s
 	} else {
 		if (!rbd_ystr(f, v[TK_FILE], rbd_buf_cstr(&ctx), "token_file", &s))
 			goto done;
-		path = rbd_path_join(L->dir, s);
+		path = rbd_config_path(L->cfg, L->dir, s);
 		token_file_read(&t->secret, &why, &err, path, &world);
 		if (!t->secret) {
 			rbd_yerr(f, v[TK_FILE], "%s: %s %s%s%s; refusing to start", rbd_buf_cstr(&ctx), why,
@@ -288,10 +321,11 @@ static void token_parse(struct loader *L, struct rbd_token *t, yaml_node_t *n, s
 			goto done;
 		}
 		if (world)
-			rbd_log_warn("token file is readable by every user", "token",
-				     t->name ? t->name : "?", "file", path);
+			rbd_config_warn(L->cfg, f->path, rbd_yline(v[TK_FILE]),
+					"token %s: token file %s is readable by every user",
+					t->name ? t->name : "?", path);
 	}
-	if (!secret_ok(t->secret))
+	if (t->secret && !secret_ok(t->secret))
 		rbd_yerr(f, v[TK_ENV] ? v[TK_ENV] : v[TK_FILE],
 			 "%s: the token contains spaces or control characters", rbd_buf_cstr(&ctx));
 done:
@@ -553,7 +587,8 @@ static void top_parse(struct loader *L, yaml_node_t *root)
 	if (v[K_DATABASE] && rbd_ystr(f, v[K_DATABASE], NULL, "database", &s)) {
 		free(cfg->database);
 		/* SQLite's in-memory database is a name, not a path. */
-		cfg->database = strcmp(s, ":memory:") == 0 ? rbd_strdup(s) : rbd_path_join(L->dir, s);
+		cfg->database = strcmp(s, ":memory:") == 0 ? rbd_strdup(s) :
+			       rbd_config_path(cfg, L->dir, s);
 	}
 	if (v[K_MODE] && rbd_ystr(f, v[K_MODE], NULL, "mode", &s)) {
 		if (strcmp(s, "dry-run") == 0)
@@ -597,6 +632,12 @@ static void top_parse(struct loader *L, yaml_node_t *root)
 
 int rbd_config_load(struct rbd_config **out, const char *path, struct rbd_diag *diag)
 {
+	return rbd_config_load_opts(out, path, diag, NULL);
+}
+
+int rbd_config_load_opts(struct rbd_config **out, const char *path, struct rbd_diag *diag,
+			 const struct rbd_load_opts *opts)
+{
 	struct rbd_diag local = { NULL, 0 };
 	struct rbd_diag *d = diag ? diag : &local;
 	struct rbd_yfile f;
@@ -608,6 +649,7 @@ int rbd_config_load(struct rbd_config **out, const char *path, struct rbd_diag *
 	*out = NULL;
 	cfg = rbd_calloc(1, sizeof(*cfg));
 	cfg->path = rbd_strdup(path);
+	cfg->load = opts;
 	L.cfg = cfg;
 	L.f = &f;
 	L.dir = dir_of(path);
@@ -633,6 +675,7 @@ int rbd_config_load(struct rbd_config **out, const char *path, struct rbd_diag *
 				 nerr > 1 ? " (and more errors)" : "");
 		rbd_config_free(cfg);
 	} else {
+		cfg->load = NULL;
 		*out = cfg;
 	}
 	free(L.dir);

@@ -277,7 +277,8 @@ static void rules_dir(struct rbd_config *cfg, struct rbd_yfile *cf, yaml_node_t 
 	closedir(d);
 	qsort(names, n, sizeof(*names), name_cmp);
 	if (n == 0)
-		rbd_log_warn("the rules directory has no *.yaml or *.yml files", "dir", dir);
+		rbd_config_warn(cfg, cf->path, rbd_yline(at), "rules: the directory %s has no "
+				"*.yaml or *.yml files", dir);
 	for (size_t i = 0; i < n; i++) {
 		char *path = rbd_path_join(dir, names[i]);
 
@@ -301,7 +302,7 @@ void rbd_rules_load(struct rbd_config *cfg, struct rbd_yfile *cf, yaml_node_t *r
 	}
 	if (!rbd_ystr(cf, rules, NULL, "rules", &s))
 		return;
-	cfg->rules_path = rbd_path_join(dir, s);
+	cfg->rules_path = rbd_config_path(cfg, dir, s);
 	if (stat(cfg->rules_path, &st) != 0) {
 		rbd_yerr(cf, rules, "rules: cannot open %s: %s", cfg->rules_path, strerror(errno));
 		return;
