@@ -20,6 +20,7 @@
 #include "runbookd/reconcile.h"
 #include "runbookd/routes.h"
 #include "runbookd/server.h"
+#include "runbookd/simulate.h"
 #include "runbookd/store.h"
 #include "runbookd/timeutil.h"
 
@@ -63,7 +64,8 @@ static const struct command commands[] = {
 	{ "serve",    "serve    [-c FILE]                 run the service (applies migrations first)", cmd_serve },
 	{ "check",    "check    [-c FILE] [--syntax-only] [--root DIR]\n"
 	              "                                    validate config + rules; errors as FILE:LINE: message", cmd_check },
-	{ "simulate", "simulate [-c FILE] PAYLOAD.json    which rules match, the exact argv, which gate stops it", cmd_simulate },
+	{ "simulate", "simulate [-c FILE] [--explain] [-o table|json] PAYLOAD.json|-\n"
+	              "                                    which rules match, the exact argv, which gate stops it", cmd_simulate },
 	{ "migrate",  "migrate  [-c FILE]                 apply migrations to the database", cmd_migrate },
 	{ "export",   "export   [-c FILE] --incident ID [--format json|md|csv] [--lang en|ko]", cmd_export },
 	{ "version",  "version                            print the version", cmd_version },
@@ -221,22 +223,26 @@ static int cmd_export(const struct opts *o)
 	return rc ? RBD_EXIT_RUNTIME : 0;
 }
 
+/* Reads path ("-": stdin) whole, up to cap bytes. */
 static char *read_file_capped(const char *path, size_t cap, size_t *len)
 {
+	/* stdin through the one capped reader: /dev/stdin is whatever fd 0 is (a pipe too). */
+	bool in = strcmp(path, "-") == 0;
+	const char *name = in ? "stdin" : path;
 	struct rbd_buf b = RBD_BUF_INIT(cap);
 	struct rbd_read_info info;
-	int rc = rbd_buf_read_file(&b, path, false, &info);
+	int rc = rbd_buf_read_file(&b, in ? "/dev/stdin" : path, false, &info);
 
 	if (rc == RBD_ETOOBIG) {
-		rbd_err_set(RBD_ETOOBIG, "%s: larger than max_body_bytes (%zu)", path, cap);
+		rbd_err_set(RBD_ETOOBIG, "%s: larger than max_body_bytes (%zu)", name, cap);
 		return NULL;
 	}
 	if (rc) {
-		rbd_err_set(RBD_EINVAL, "%s: %s", path, strerror(info.err));
+		rbd_err_set(RBD_EINVAL, "%s: %s", name, info.err ? strerror(info.err) : "read error");
 		return NULL;
 	}
 	*len = b.len;
-	return rbd_buf_steal(&b);
+	return b.data ? rbd_buf_steal(&b) : rbd_strdup("");
 }
 
 static cJSON *simulate_rule(const struct rbd_config *cfg, const struct rbd_plan *p,
@@ -260,6 +266,18 @@ static cJSON *simulate_rule(const struct rbd_config *cfg, const struct rbd_plan 
 	cJSON_AddStringToObject(m, "gate", rbd_gate_name(gate));
 	if (reason[0])
 		cJSON_AddStringToObject(m, "reason", reason);
+	if (rule->n_after) {
+		struct rbd_buf b = RBD_BUF_INIT(8192);
+
+		rbd_buf_puts(&b, "plans only if an action of ");
+		for (size_t i = 0; i < rule->n_after; i++)
+			rbd_buf_printf(&b, "%s%s", i ? " or " : "", rule->after[i]);
+		rbd_buf_printf(&b, " succeeded in the same %s; simulate has no history and shows "
+			       "the plan as if it had", rule->after_scope == RBD_AFTER_INCIDENT ?
+			       "incident" : "alert episode");
+		cJSON_AddStringToObject(m, "after", rbd_buf_cstr(&b));
+		rbd_buf_free(&b);
+	}
 	if (rule->cooldown_ms || rule->max_runs_per_hour || rule->max_failures_per_hour)
 		cJSON_AddStringToObject(m, "note", "cooldown, rate limit and breaker depend on the "
 					"database's history and are checked again at run time");
@@ -277,8 +295,14 @@ static int cmd_simulate(const struct opts *o)
 	cJSON *root, *alerts;
 	int rc;
 
+	bool json = o->output && strcmp(o->output, "json") == 0;
+
 	if (!o->positional) {
-		fprintf(stderr, "simulate: PAYLOAD.json is required\n");
+		fprintf(stderr, "simulate: PAYLOAD.json (or - for stdin) is required\n");
+		return RBD_EXIT_USAGE;
+	}
+	if (o->output && !json && strcmp(o->output, "table") != 0) {
+		fprintf(stderr, "simulate: bad -o %s (expected table or json)\n", o->output);
 		return RBD_EXIT_USAGE;
 	}
 	if ((rc = load_config(&cfg, o)))
@@ -317,11 +341,24 @@ static int cmd_simulate(const struct opts *o)
 		rbd_plan_alert(&plans, rt, a, on, 0, now);
 		for (size_t j = 0; j < plans.n; j++)
 			cJSON_AddItemToArray(ms, simulate_rule(cfg, &plans.v[j], plans.on, now));
+		if (o->explain) {
+			const struct rbd_rule **matched = rbd_calloc(plans.n + 1, sizeof(*matched));
+
+			for (size_t j = 0; j < plans.n; j++)
+				matched[j] = plans.v[j].rule;
+			rbd_simulate_explain(ao, cfg, matched, plans.n, a, on);
+			free(matched);
+		}
 		rbd_plans_clear(&plans);
 		cJSON_AddItemToArray(alerts, ao);
 	}
-	out = cJSON_Print(root);
-	printf("%s\n", out);
+	if (json) {
+		out = cJSON_Print(root);
+		printf("%s\n", out);
+	} else {
+		out = rbd_simulate_table(root);
+		fputs(out, stdout);
+	}
 	free(out);
 	cJSON_Delete(root);
 	rbd_notification_free(n);
