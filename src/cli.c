@@ -50,6 +50,7 @@ struct command {
 	const char *name;
 	const char *usage;
 	int (*fn)(const struct opts *o);
+	const char *help;             /* `runbookd CMD --help`: details after the usage */
 };
 
 static int cmd_serve(const struct opts *o);
@@ -61,21 +62,42 @@ static int cmd_version(const struct opts *o);
 static int cmd_remote(const struct opts *o);   /* cli_remote.c parses its own arguments */
 
 static const struct command commands[] = {
-	{ "serve",    "serve    [-c FILE]                 run the service (applies migrations first)", cmd_serve },
+	{ "serve",    "serve    [-c FILE]                 run the service (applies migrations first)", cmd_serve,
+	  "Applies migrations, then serves the HTTP API on `listen`. SIGHUP reloads config and\n"
+	  "rules (a bad reload keeps the old ones), SIGTERM stops after running actions end.\n"
+	  "RUNBOOKD_PORT_FILE names a file that gets the bound port.\n" },
 	{ "check",    "check    [-c FILE] [--syntax-only] [--root DIR]\n"
-	              "                                    validate config + rules; errors as FILE:LINE: message", cmd_check },
+	              "                                    validate config + rules; errors as FILE:LINE: message", cmd_check,
+	  "Exit 0 when serve would accept the config (warnings, as FILE:LINE: warning: ...,\n"
+	  "keep exit 0), 1 on any error.\n"
+	  "  --syntax-only  skip what only the deployment's machine has: token sources\n"
+	  "                 (token_env, token_file) and the PATH lookup of run programs;\n"
+	  "                 everything else is validated (for CI on a fresh clone)\n"
+	  "  --root DIR     absolute paths in the config (rules, token files, database)\n"
+	  "                 resolve under DIR (check a container's config from a checkout)\n" },
 	{ "simulate", "simulate [-c FILE] [--explain] [-o table|json] PAYLOAD.json|-\n"
-	              "                                    which rules match, the exact argv, which gate stops it", cmd_simulate },
-	{ "migrate",  "migrate  [-c FILE]                 apply migrations to the database", cmd_migrate },
-	{ "export",   "export   [-c FILE] --incident ID [--format json|md|csv] [--lang en|ko]", cmd_export },
-	{ "version",  "version                            print the version", cmd_version },
-	{ "approve",  "approve ID [--comment C]           approve a pending action (over the API)", cmd_remote },
-	{ "reject",   "reject ID [--comment C]            reject a pending action (over the API)", cmd_remote },
-	{ "note",     "note INCIDENT TEXT [--section impact|action|next]   add an operator note", cmd_remote },
-	{ "pause",    "pause [--comment C]                kill switch on: nothing starts", cmd_remote },
-	{ "resume",   "resume [--comment C]               kill switch off", cmd_remote },
-	{ "incidents", "incidents [--status open|resolved] list incidents", cmd_remote },
-	{ "actions",  "actions [--state STATE]            list actions", cmd_remote },
+	              "                                    which rules match, the exact argv, which gate stops it", cmd_simulate,
+	  "Reads an Alertmanager webhook payload (version 4) from PAYLOAD.json, or stdin with -.\n"
+	  "Nothing is run or stored; cooldowns, rate limits, breakers and after: depend on the\n"
+	  "database's history and are not known here.\n"
+	  "  -o table|json  a readable table (default) or the JSON report\n"
+	  "  --explain      for each rule that did not match: which matcher failed on which\n"
+	  "                 label value, or why its on: does not fit\n" },
+	{ "migrate",  "migrate  [-c FILE]                 apply migrations to the database", cmd_migrate,
+	  "Applies the migrations the binary carries that the database lacks; each in its own\n"
+	  "transaction, recorded. Safe to run again.\n" },
+	{ "export",   "export   [-c FILE] --incident ID [--format json|md|csv] [--lang en|ko]", cmd_export,
+	  "Writes an incident's timeline to stdout, the same bytes as\n"
+	  "GET /api/v1/incidents/ID/timeline?format=...: json (default), csv, or md (the\n"
+	  "post-incident report; --lang ko for the runbook's Korean headings).\n" },
+	{ "version",  "version                            print the version", cmd_version, NULL },
+	{ "approve",  "approve ID [--comment C]           approve a pending action (over the API)", cmd_remote, NULL },
+	{ "reject",   "reject ID [--comment C]            reject a pending action (over the API)", cmd_remote, NULL },
+	{ "note",     "note INCIDENT TEXT [--section impact|action|next]   add an operator note", cmd_remote, NULL },
+	{ "pause",    "pause [--comment C]                kill switch on: nothing starts", cmd_remote, NULL },
+	{ "resume",   "resume [--comment C]               kill switch off", cmd_remote, NULL },
+	{ "incidents", "incidents [--status open|resolved] list incidents", cmd_remote, NULL },
+	{ "actions",  "actions [--state STATE]            list actions", cmd_remote, NULL },
 };
 
 static void usage(FILE *f)
@@ -197,9 +219,17 @@ static int cmd_export(const struct opts *o)
 	}
 	errno = 0;
 	id = strtoll(o->incident, &end, 10);
-	if (*end || errno || id <= 0 || (o->format && rbd_export_format_parse(&fmt, o->format)) ||
-	    rbd_export_lang_check(o->lang)) {
-		fprintf(stderr, "export: bad --incident, --format (json|md|csv) or --lang (en|ko)\n");
+	if (!*o->incident || *end || errno || id <= 0) {
+		fprintf(stderr, "export: bad --incident \"%s\": expected a positive incident id\n",
+			o->incident);
+		return RBD_EXIT_USAGE;
+	}
+	if (o->format && rbd_export_format_parse(&fmt, o->format)) {
+		fprintf(stderr, "export: bad --format \"%s\": expected json, md or csv\n", o->format);
+		return RBD_EXIT_USAGE;
+	}
+	if (rbd_export_lang_check(o->lang)) {
+		fprintf(stderr, "export: bad --lang \"%s\": expected en or ko\n", o->lang ? o->lang : "");
 		return RBD_EXIT_USAGE;
 	}
 	if ((rc = load_config(&cfg, o)))
@@ -550,17 +580,60 @@ static int parse_opts(struct opts *o, int argc, char **argv)
 	return 0;
 }
 
+static const struct command *command_find(const char *name)
+{
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(name, commands[i].name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+/* `runbookd CMD --help` and `runbookd help CMD`: that command's usage and details. */
+static void command_help(FILE *f, const struct command *c)
+{
+	fprintf(f, "usage: runbookd %s\n", c->usage);
+	if (c->help)
+		fprintf(f, "\n%s", c->help);
+	if (c->fn == cmd_remote)
+		fprintf(f, "\nTalks to $RUNBOOKD_URL (default http://127.0.0.1:9095) with $RUNBOOKD_TOKEN\n"
+			"or $RUNBOOKD_TOKEN_FILE; -o json prints the API's JSON.\n");
+	else if (c->fn != cmd_version)
+		fprintf(f, "\nThe config is -c FILE, else ./runbookd.yaml, else $RUNBOOKD_CONFIG.\n");
+}
+
+static bool wants_help(int argc, char **argv)
+{
+	for (int i = 2; i < argc; i++)
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			return true;
+	return false;
+}
+
 int rbd_cli_main(int argc, char **argv)
 {
 	struct opts o = { 0 };
+	const struct command *c;
 
 	if (argc < 2) {
 		usage(stderr);
 		return RBD_EXIT_USAGE;
 	}
+	if (strcmp(argv[1], "help") == 0 && argc >= 3) {
+		if (argc > 3 || !(c = command_find(argv[2]))) {
+			fprintf(stderr, "runbookd: help: unknown command %s\n\n", argv[2]);
+			usage(stderr);
+			return RBD_EXIT_USAGE;
+		}
+		command_help(stdout, c);
+		return 0;
+	}
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
 	    strcmp(argv[1], "help") == 0) {
 		usage(stdout);
+		return 0;
+	}
+	if ((c = command_find(argv[1])) && wants_help(argc, argv)) {
+		command_help(stdout, c);
 		return 0;
 	}
 	if (strcmp(argv[1], "--version") == 0)

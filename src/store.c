@@ -19,7 +19,10 @@
 #define INC_COLS "id, status, group_key, title, opened_at, resolved_at"
 #define ACT_COLS "id, incident_id, alert_id, rule, action, kind, state, rendered, dry_run, " \
 	"requires_approval, approvals_needed, decided_by, reason, exit_code, term_signal, " \
-	"output, result, created_at, started_at, finished_at"
+	"output, result, created_at, started_at, finished_at, expires_at, " \
+	"(SELECT count(*) FROM approvals p WHERE p.action_id = actions.id AND p.decision = 'approve'), " \
+	"(SELECT p.comment FROM approvals p WHERE p.action_id = actions.id AND p.comment IS NOT NULL " \
+	"ORDER BY p.ts DESC, p.operator DESC LIMIT 1)"
 
 static const char *const stmt_sql[ST_COUNT] = {
 	[ST_EVENT_ADD] = "INSERT INTO events (incident_id, ts, kind, actor, action_id, detail) "

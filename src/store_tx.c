@@ -362,6 +362,9 @@ void rbd_store_read_action(sqlite3_stmt *st, struct rbd_action_rec *a)
 	a->created_ms = sqlite3_column_int64(st, 17);
 	a->started_ms = sqlite3_column_int64(st, 18);
 	a->finished_ms = sqlite3_column_int64(st, 19);
+	a->expires_ms = sqlite3_column_int64(st, 20);
+	a->approvals_given = sqlite3_column_int(st, 21);
+	a->comment = rbd_store_col_text(st, 22);
 }
 
 int rbd_store_get_action(struct conn *c, struct rbd_action_rec *out, int64_t id)
