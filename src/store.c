@@ -78,6 +78,8 @@ static const char *const stmt_sql[ST_COUNT] = {
 		"VALUES (?1, NULL, ?2, ?3) ON CONFLICT (rule) DO UPDATE SET tripped_at = NULL, "
 		"reset_at = ?2, reset_by = ?3",
 	[ST_RUNNING] = "SELECT count(*) FROM actions WHERE state = ?1",
+	[ST_ACT_ALERT_RESOLVED] = "SELECT e.status = 'resolved' FROM actions x JOIN alerts e "
+		"ON e.id = x.alert_id WHERE x.id = ?1",
 	/* The best outcome of a rule's actions in an episode (?4 = 0) or incident (?4 = 1). */
 	[ST_AFTER_STATE] = "SELECT state FROM actions WHERE rule = ?1 AND "
 		"CASE WHEN ?4 THEN incident_id = ?3 ELSE alert_id = ?2 END "

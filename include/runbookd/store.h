@@ -215,6 +215,8 @@ int rbd_store_alerts(struct rbd_store *s, struct rbd_alert_rec **out, size_t *ou
 int rbd_store_actions(struct rbd_store *s, struct rbd_action_rec **out, size_t *out_n,
 		      int64_t incident_id, const char *state, int64_t limit);
 int rbd_store_action(struct rbd_store *s, struct rbd_action_rec *out, int64_t id);
+/* Has the alert (episode) of action_id resolved? *out false on any error. */
+int rbd_store_action_alert_resolved(struct rbd_store *s, bool *out, int64_t action_id);
 /* Alerts still firing in open incidents (for reconciliation with Alertmanager). */
 int rbd_store_open_firing(struct rbd_store *s, struct rbd_alert_rec **out, size_t *out_n);
 struct rbd_rule_stats {
