@@ -45,18 +45,26 @@ char *rbd_config_path(const struct rbd_config *cfg, const char *dir, const char 
 
 void rbd_config_warn(const struct rbd_config *cfg, const char *file, int line, const char *fmt, ...)
 {
-	char msg[2048], at[1024];
+	struct rbd_buf at = RBD_BUF_INIT(8192);
 	va_list ap;
+	char *msg;
+	int n;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	msg = rbd_calloc(1, (size_t)(n > 0 ? n : 0) + 1);
+	va_start(ap, fmt);
+	vsnprintf(msg, (size_t)(n > 0 ? n : 0) + 1, fmt, ap);
 	va_end(ap);
 	if (cfg && cfg->load && cfg->load->warnings) {
 		rbd_diag_add(cfg->load->warnings, file, line, "warning: %s", msg);
-		return;
+	} else {
+		rbd_buf_printf(&at, "%s:%d", file ? file : "-", line);
+		rbd_log_warn(msg, "at", rbd_buf_cstr(&at));
 	}
-	snprintf(at, sizeof(at), "%s:%d", file ? file : "-", line);
-	rbd_log_warn(msg, "at", at);
+	rbd_buf_free(&at);
+	free(msg);
 }
 
 static const struct {
