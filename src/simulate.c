@@ -67,6 +67,18 @@ static const char *str(const cJSON *o, const char *key)
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
+/* Text from the payload (labels, values in reasons) on a terminal: control bytes are
+ * shown as \xNN, never sent raw (no escape sequences from an alert). */
+static void put_text(struct rbd_buf *b, const char *s)
+{
+	for (const char *p = s ? s : ""; *p; p++) {
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			rbd_buf_printf(b, "\\x%02x", (unsigned char)*p);
+		else
+			rbd_buf_putc(b, *p);
+	}
+}
+
 /* An argv element as a reader would type it: quoted when it holds anything odd. */
 static void put_word(struct rbd_buf *b, const char *s)
 {
@@ -112,9 +124,12 @@ static void put_rendered(struct rbd_buf *b, const cJSON *r)
 		return;
 	}
 	if (str(r, "method")) {
-		rbd_buf_printf(b, "%s %s", str(r, "method"), str(r, "url") ? str(r, "url") : "");
-		if (str(r, "body"))
-			rbd_buf_printf(b, " body %s", str(r, "body"));
+		rbd_buf_printf(b, "%s ", str(r, "method"));
+		put_text(b, str(r, "url"));
+		if (str(r, "body")) {
+			rbd_buf_puts(b, " body ");
+			put_text(b, str(r, "body"));
+		}
 		return;
 	}
 	rbd_buf_puts(b, "silence");
@@ -158,8 +173,9 @@ char *rbd_simulate_table(const cJSON *report)
 	int ws = col_width(alerts, "state", 5), wg = col_width(alerts, "gate", 4);
 	int idx = 0, total = cJSON_GetArraySize(alerts);
 
-	rbd_buf_printf(&b, "mode %s, group %s, %d alert%s\n", str(report, "mode"),
-		       str(report, "group_key"), total, total == 1 ? "" : "s");
+	rbd_buf_printf(&b, "mode %s, group ", str(report, "mode"));
+	put_text(&b, str(report, "group_key"));
+	rbd_buf_printf(&b, ", %d alert%s\n", total, total == 1 ? "" : "s");
 	cJSON_ArrayForEach(a, alerts) {
 		const cJSON *labels = cJSON_GetObjectItemCaseSensitive(a, "labels"), *l, *m;
 		const cJSON *matches = cJSON_GetObjectItemCaseSensitive(a, "matches");
@@ -169,8 +185,11 @@ char *rbd_simulate_table(const cJSON *report)
 		rbd_buf_printf(&b, "\nalert %d/%d  %s  %s  {", ++idx, total, str(a, "status"),
 			       str(a, "fingerprint"));
 		cJSON_ArrayForEach(l, labels) {
-			rbd_buf_printf(&b, "%s%s=\"%s\"", first ? "" : ", ", l->string,
-				       cJSON_IsString(l) ? l->valuestring : "");
+			rbd_buf_puts(&b, first ? "" : ", ");
+			put_text(&b, l->string);
+			rbd_buf_puts(&b, "=\"");
+			put_text(&b, cJSON_IsString(l) ? l->valuestring : "");
+			rbd_buf_putc(&b, '"');
 			first = false;
 		}
 		rbd_buf_puts(&b, "}\n");
@@ -192,8 +211,11 @@ char *rbd_simulate_table(const cJSON *report)
 			put_cell(&b, str(m, "gate") ? str(m, "gate") : "", wg);
 			put_rendered(&b, cJSON_GetObjectItemCaseSensitive(m, "rendered"));
 			rbd_buf_putc(&b, '\n');
-			if (str(m, "reason"))
-				rbd_buf_printf(&b, "      reason: %s\n", str(m, "reason"));
+			if (str(m, "reason")) {
+				rbd_buf_puts(&b, "      reason: ");
+				put_text(&b, str(m, "reason"));
+				rbd_buf_putc(&b, '\n');
+			}
 			if (str(m, "after"))
 				rbd_buf_printf(&b, "      after: %s\n", str(m, "after"));
 		}
@@ -203,9 +225,11 @@ char *rbd_simulate_table(const cJSON *report)
 				const cJSON *w;
 
 				rbd_buf_printf(&b, "    %s\n", str(m, "rule"));
-				cJSON_ArrayForEach(w, cJSON_GetObjectItemCaseSensitive(m, "why"))
-					rbd_buf_printf(&b, "      - %s\n",
-						       cJSON_IsString(w) ? w->valuestring : "");
+				cJSON_ArrayForEach(w, cJSON_GetObjectItemCaseSensitive(m, "why")) {
+					rbd_buf_puts(&b, "      - ");
+					put_text(&b, cJSON_IsString(w) ? w->valuestring : "");
+					rbd_buf_putc(&b, '\n');
+				}
 			}
 		}
 	}

@@ -69,6 +69,12 @@ jq '.alerts[0].labels.service = "it'"'"'s odd"' "$P" > "$T/odd.json"
 cli simulate -c "$T/runbookd.yaml" "$T/odd.json"
 check_match "table: odd argv element quoted" "$(grep errors-restart "$T/out")" "restart 'it'\\\\''s odd'\$"
 
+# a label with a terminal escape sequence is shown escaped, never sent raw
+jq '.alerts[0].labels.team = "x\u001b[2Jy"' "$P" > "$T/esc.json"
+cli simulate --explain -c "$T/runbookd.yaml" "$T/esc.json"
+check "table: no raw control byte from the payload" "$(tr -d '\n' < "$T/out" | LC_ALL=C grep -c $'[\x01-\x1f]')" 0
+check_match "table: the escape shown as \\x1b" "$(cat "$T/out")" 'team="x\\x1b\[2Jy"'
+
 # --- --explain: which matcher failed on which value
 cli simulate --explain -o json -c "$T/runbookd.yaml" "$P"
 check "explain: exit 0" "$RC" 0
