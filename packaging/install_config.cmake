@@ -1,11 +1,12 @@
 # Installs the example config for the system service: the repository's runbookd.yaml
 # with the paths of an installed runbookd (database in the service's state directory,
-# token files under the config directory). Run by `cmake --install` with
+# token and header-secret files under the config directory). Run by `cmake --install` with
 # SRC (runbookd.yaml), DEST (the directory, DESTDIR applied) and ETCDIR set.
 file(READ "${SRC}" text)
 set(rewrites
   "database: var/runbookd.db" "database: /var/lib/runbookd/runbookd.db"
-  "token_file: var/tokens/" "token_file: ${ETCDIR}/tokens/")
+  "token_file: var/tokens/" "token_file: ${ETCDIR}/tokens/"
+  "file: var/tokens/" "file: ${ETCDIR}/tokens/")
 list(LENGTH rewrites n)
 math(EXPR last "${n} - 1")
 foreach(i RANGE 0 ${last} 2)

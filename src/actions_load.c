@@ -367,7 +367,7 @@ static void run_parse(const struct rbd_config *cfg, struct rbd_yfile *f, struct 
 
 static const char *const http_methods[] = { "GET", "POST", "PUT", "PATCH", "DELETE" };
 
-static void http_parse(struct rbd_yfile *f, struct rbd_action_def *a, yaml_node_t *n,
+static void http_parse(const struct rbd_config *cfg, struct rbd_yfile *f, struct rbd_action_def *a, yaml_node_t *n,
 		       const char *ctx, bool *used, const char *dir)
 {
 	static const struct rbd_ykey keys[] = {
@@ -383,7 +383,7 @@ static void http_parse(struct rbd_yfile *f, struct rbd_action_def *a, yaml_node_
 		goto done;
 	/* Values from env or file only: never templated, so alert data cannot reach them. */
 	if (v[3])
-		rbd_yheaders_parse(&a->headers, f, v[3], rbd_buf_cstr(&hctx), dir);
+		rbd_yheaders_parse(&a->headers, f, v[3], rbd_buf_cstr(&hctx), dir, cfg->load);
 	if (v[0] && rbd_ystr(f, v[0], rbd_buf_cstr(&hctx), "method", &s)) {
 		for (size_t i = 0; i < sizeof(http_methods) / sizeof(http_methods[0]); i++)
 			if (strcmp(s, http_methods[i]) == 0)
@@ -535,7 +535,7 @@ static void action_parse(const struct rbd_config *cfg, struct rbd_yfile *f,
 				pattern_warn(cfg, f, &a->params[i], pattern_lines[i], rbd_buf_cstr(&ctx));
 	} else if (v[A_HTTP]) {
 		a->kind = RBD_ACTION_HTTP;
-		http_parse(f, a, v[A_HTTP], rbd_buf_cstr(&ctx), used, dir);
+		http_parse(cfg, f, a, v[A_HTTP], rbd_buf_cstr(&ctx), used, dir);
 	} else {
 		a->kind = RBD_ACTION_SILENCE;
 		silence_parse(f, a, v[A_SILENCE], rbd_buf_cstr(&ctx));
