@@ -13,6 +13,8 @@ PKGS=(
   # the live suite (tests/live) and `make drill`: real exporters and services
   redis-server redis-tools prometheus-redis-exporter prometheus-node-exporter util-linux
   mariadb-server mariadb-client prometheus-mysqld-exporter
+  # the install suite (tests/lint/test_install.sh): systemd-analyze, man -l
+  systemd man-db groff-base
 )
 # Tests only (not the image's build stage): clang and libFuzzer for tests/fuzz.
 PKGS+=(clang libclang-rt-14-dev)

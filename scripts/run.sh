@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# `make run`: starts runbookd on the shipped runbookd.yaml (dry-run, SQLite in var/).
+# `make run`: starts runbookd on the shipped runbookd.yaml (dry-run, SQLite in var/),
+# or on CONFIG (scripts/run.sh BIN CONFIG; the drill uses a copy in the same directory).
 # On first run it generates random tokens into var/tokens/ and prints the curl
 # commands an operator uses.
 set -euo pipefail
 BIN=${1:-build/runbookd}
+CONFIG=${2:-runbookd.yaml}
 cd "$(dirname "$0")/.."
 mkdir -p var/tokens
 chmod 700 var/tokens
@@ -21,10 +23,10 @@ if [ ! -s "$f" ]; then
   (umask 077; printf 'Basic %s' "$(printf 'admin:admin' | base64)" > "$f")
   echo "generated $f"
 fi
-"$BIN" check -c runbookd.yaml
-port=$(sed -n 's/^listen: *[^:]*:\([0-9]*\).*/\1/p' runbookd.yaml | head -1)
+"$BIN" check -c "$CONFIG"
+port=$(sed -n 's/^listen: *[^:]*:\([0-9]*\).*/\1/p' "$CONFIG" | head -1)
 base="http://127.0.0.1:${port:-9095}"
-mode=$(sed -n 's/^mode: *\([a-z-]*\).*/\1/p' runbookd.yaml | head -1)
+mode=$(sed -n 's/^mode: *\([a-z-]*\).*/\1/p' "$CONFIG" | head -1)
 if [ "${mode:-dry-run}" = "dry-run" ]; then
   modetext="dry-run: actions are planned and recorded with their exact argv, nothing is executed"
 else
@@ -59,4 +61,4 @@ Or try, from another shell:
 
 Stop with Ctrl-C.
 EOT
-exec "$BIN" serve -c runbookd.yaml
+exec "$BIN" serve -c "$CONFIG"

@@ -22,9 +22,10 @@ static const struct {
 		BIT(RBD_STATE_CANCELLED) },
 	[RBD_STATE_APPROVED] = { { "approved", RBD_EVENT_ACTION_APPROVED,
 		.waiting = true }, UNRUN_EXITS },
+	/* cancelled: killed by cancel_on_resolve when its alert resolved while it ran */
 	[RBD_STATE_RUNNING] = { { "running", RBD_EVENT_ACTION_RUNNING },
 		BIT(RBD_STATE_SUCCEEDED) | BIT(RBD_STATE_FAILED) | BIT(RBD_STATE_TIMED_OUT) |
-		BIT(RBD_STATE_INTERRUPTED) },
+		BIT(RBD_STATE_INTERRUPTED) | BIT(RBD_STATE_CANCELLED) },
 	[RBD_STATE_SUCCEEDED] = { { "succeeded", RBD_EVENT_ACTION_SUCCEEDED,
 		.terminal = true }, 0 },
 	[RBD_STATE_FAILED] = { { "failed", RBD_EVENT_ACTION_FAILED,

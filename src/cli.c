@@ -20,6 +20,7 @@
 #include "runbookd/reconcile.h"
 #include "runbookd/routes.h"
 #include "runbookd/server.h"
+#include "runbookd/simulate.h"
 #include "runbookd/store.h"
 #include "runbookd/timeutil.h"
 
@@ -38,13 +39,18 @@ struct opts {
 	const char *format;
 	const char *lang;
 	const char *log_level;
+	const char *output;
+	const char *root;
 	const char *positional;
+	bool syntax_only;
+	bool explain;
 };
 
 struct command {
 	const char *name;
 	const char *usage;
 	int (*fn)(const struct opts *o);
+	const char *help;             /* `runbookd CMD --help`: details after the usage */
 };
 
 static int cmd_serve(const struct opts *o);
@@ -56,19 +62,42 @@ static int cmd_version(const struct opts *o);
 static int cmd_remote(const struct opts *o);   /* cli_remote.c parses its own arguments */
 
 static const struct command commands[] = {
-	{ "serve",    "serve    [-c FILE]                 run the service (applies migrations first)", cmd_serve },
-	{ "check",    "check    [-c FILE]                 validate config + rules; errors as FILE:LINE: message", cmd_check },
-	{ "simulate", "simulate [-c FILE] PAYLOAD.json    which rules match, the exact argv, which gate stops it", cmd_simulate },
-	{ "migrate",  "migrate  [-c FILE]                 apply migrations to the database", cmd_migrate },
-	{ "export",   "export   [-c FILE] --incident ID [--format json|md|csv] [--lang en|ko]", cmd_export },
-	{ "version",  "version                            print the version", cmd_version },
-	{ "approve",  "approve ID [--comment C]           approve a pending action (over the API)", cmd_remote },
-	{ "reject",   "reject ID [--comment C]            reject a pending action (over the API)", cmd_remote },
-	{ "note",     "note INCIDENT TEXT [--section impact|action|next]   add an operator note", cmd_remote },
-	{ "pause",    "pause [--comment C]                kill switch on: nothing starts", cmd_remote },
-	{ "resume",   "resume [--comment C]               kill switch off", cmd_remote },
-	{ "incidents", "incidents [--status open|resolved] list incidents", cmd_remote },
-	{ "actions",  "actions [--state STATE]            list actions", cmd_remote },
+	{ "serve",    "serve    [-c FILE]                 run the service (applies migrations first)", cmd_serve,
+	  "Applies migrations, then serves the HTTP API on `listen`. SIGHUP reloads config and\n"
+	  "rules (a bad reload keeps the old ones), SIGTERM stops after running actions end.\n"
+	  "RUNBOOKD_PORT_FILE names a file that gets the bound port.\n" },
+	{ "check",    "check    [-c FILE] [--syntax-only] [--root DIR]\n"
+	              "                                    validate config + rules; errors as FILE:LINE: message", cmd_check,
+	  "Exit 0 when serve would accept the config (warnings, as FILE:LINE: warning: ...,\n"
+	  "keep exit 0), 1 on any error.\n"
+	  "  --syntax-only  skip what only the deployment's machine has: token sources\n"
+	  "                 (token_env, token_file) and the PATH lookup of run programs;\n"
+	  "                 everything else is validated (for CI on a fresh clone)\n"
+	  "  --root DIR     absolute paths in the config (rules, token files, database)\n"
+	  "                 resolve under DIR (check a container's config from a checkout)\n" },
+	{ "simulate", "simulate [-c FILE] [--explain] [-o table|json] PAYLOAD.json|-\n"
+	              "                                    which rules match, the exact argv, which gate stops it", cmd_simulate,
+	  "Reads an Alertmanager webhook payload (version 4) from PAYLOAD.json, or stdin with -.\n"
+	  "Nothing is run or stored; cooldowns, rate limits, breakers and after: depend on the\n"
+	  "database's history and are not known here.\n"
+	  "  -o table|json  a readable table (default) or the JSON report\n"
+	  "  --explain      for each rule that did not match: which matcher failed on which\n"
+	  "                 label value, or why its on: does not fit\n" },
+	{ "migrate",  "migrate  [-c FILE]                 apply migrations to the database", cmd_migrate,
+	  "Applies the migrations the binary carries that the database lacks; each in its own\n"
+	  "transaction, recorded. Safe to run again.\n" },
+	{ "export",   "export   [-c FILE] --incident ID [--format json|md|csv] [--lang en|ko]", cmd_export,
+	  "Writes an incident's timeline to stdout, the same bytes as\n"
+	  "GET /api/v1/incidents/ID/timeline?format=...: json (default), csv, or md (the\n"
+	  "post-incident report; --lang ko for the runbook's Korean headings).\n" },
+	{ "version",  "version                            print the version", cmd_version, NULL },
+	{ "approve",  "approve ID [--comment C]           approve a pending action (over the API)", cmd_remote, NULL },
+	{ "reject",   "reject ID [--comment C]            reject a pending action (over the API)", cmd_remote, NULL },
+	{ "note",     "note INCIDENT TEXT [--section impact|action|next]   add an operator note", cmd_remote, NULL },
+	{ "pause",    "pause [--comment C]                kill switch on: nothing starts", cmd_remote, NULL },
+	{ "resume",   "resume [--comment C]               kill switch off", cmd_remote, NULL },
+	{ "incidents", "incidents [--status open|resolved] list incidents", cmd_remote, NULL },
+	{ "actions",  "actions [--state STATE]            list actions", cmd_remote, NULL },
 };
 
 static void usage(FILE *f)
@@ -93,18 +122,28 @@ static const char *config_path(const struct opts *o)
 	return env;
 }
 
-/* Loads the config, printing every diagnostic; exit code or 0. */
-static int load_config(struct rbd_config **cfg, const struct opts *o)
+/* Loads the config with lo (NULL: as serve would), printing every diagnostic and, when
+ * lo collects them, every warning; exit code or 0. */
+static int load_config_opts(struct rbd_config **cfg, const struct opts *o, struct rbd_load_opts *lo)
 {
 	struct rbd_diag diag = { 0 };
-	int rc = rbd_config_load(cfg, config_path(o), &diag);
+	int rc = rbd_config_load_opts(cfg, config_path(o), &diag, lo);
 
 	for (size_t i = 0; i < diag.n; i++)
 		fprintf(stderr, "%s\n", diag.msgs[i]);
 	if (rc && !diag.n)
 		fprintf(stderr, "%s: %s\n", config_path(o), rbd_err_msg());
+	for (size_t i = 0; lo && lo->warnings && i < lo->warnings->n; i++)
+		fprintf(stderr, "%s\n", lo->warnings->msgs[i]);
 	rbd_diag_clear(&diag);
+	if (lo)
+		rbd_diag_clear(lo->warnings);
 	return rc ? RBD_EXIT_INVALID : 0;
+}
+
+static int load_config(struct rbd_config **cfg, const struct opts *o)
+{
+	return load_config_opts(cfg, o, NULL);
 }
 
 static int cmd_remote(const struct opts *o)
@@ -122,7 +161,10 @@ static int cmd_version(const struct opts *o)
 static int cmd_check(const struct opts *o)
 {
 	struct rbd_config *cfg = NULL;
-	int rc = load_config(&cfg, o);
+	struct rbd_diag warnings = { 0 };
+	struct rbd_load_opts lo = { .syntax_only = o->syntax_only, .root = o->root,
+				    .warnings = &warnings };
+	int rc = load_config_opts(&cfg, o, &lo);
 
 	if (rc)
 		return rc;
@@ -131,8 +173,9 @@ static int cmd_check(const struct opts *o)
 			"links in notifications use the listen address%s\n", config_path(o),
 			rbd_config_link_base(cfg, cfg->listen_port, (char[512]){0}, 512) ? "" :
 			" (a wildcard), so they carry no link people can open");
-	printf("%s: ok: %zu rules, %zu actions, mode %s\n", config_path(o), cfg->n_rules,
-	       cfg->n_actions, cfg->mode == RBD_MODE_DRY_RUN ? "dry-run" : "enforce");
+	printf("%s: ok: %zu rules, %zu actions, mode %s%s\n", config_path(o), cfg->n_rules,
+	       cfg->n_actions, cfg->mode == RBD_MODE_DRY_RUN ? "dry-run" : "enforce",
+	       o->syntax_only ? " (syntax only: token sources and programs not checked)" : "");
 	rbd_config_free(cfg);
 	return 0;
 }
@@ -179,9 +222,17 @@ static int cmd_export(const struct opts *o)
 	}
 	errno = 0;
 	id = strtoll(o->incident, &end, 10);
-	if (*end || errno || id <= 0 || (o->format && rbd_export_format_parse(&fmt, o->format)) ||
-	    rbd_export_lang_check(o->lang)) {
-		fprintf(stderr, "export: bad --incident, --format (json|md|csv) or --lang (en|ko)\n");
+	if (!*o->incident || *end || errno || id <= 0) {
+		fprintf(stderr, "export: bad --incident \"%s\": expected a positive incident id\n",
+			o->incident);
+		return RBD_EXIT_USAGE;
+	}
+	if (o->format && rbd_export_format_parse(&fmt, o->format)) {
+		fprintf(stderr, "export: bad --format \"%s\": expected json, md or csv\n", o->format);
+		return RBD_EXIT_USAGE;
+	}
+	if (rbd_export_lang_check(o->lang)) {
+		fprintf(stderr, "export: bad --lang \"%s\": expected en or ko\n", o->lang ? o->lang : "");
 		return RBD_EXIT_USAGE;
 	}
 	if ((rc = load_config(&cfg, o)))
@@ -205,22 +256,26 @@ static int cmd_export(const struct opts *o)
 	return rc ? RBD_EXIT_RUNTIME : 0;
 }
 
+/* Reads path ("-": stdin) whole, up to cap bytes. */
 static char *read_file_capped(const char *path, size_t cap, size_t *len)
 {
+	/* stdin through the one capped reader: /dev/stdin is whatever fd 0 is (a pipe too). */
+	bool in = strcmp(path, "-") == 0;
+	const char *name = in ? "stdin" : path;
 	struct rbd_buf b = RBD_BUF_INIT(cap);
 	struct rbd_read_info info;
-	int rc = rbd_buf_read_file(&b, path, false, &info);
+	int rc = rbd_buf_read_file(&b, in ? "/dev/stdin" : path, false, &info);
 
 	if (rc == RBD_ETOOBIG) {
-		rbd_err_set(RBD_ETOOBIG, "%s: larger than max_body_bytes (%zu)", path, cap);
+		rbd_err_set(RBD_ETOOBIG, "%s: larger than max_body_bytes (%zu)", name, cap);
 		return NULL;
 	}
 	if (rc) {
-		rbd_err_set(RBD_EINVAL, "%s: %s", path, strerror(info.err));
+		rbd_err_set(RBD_EINVAL, "%s: %s", name, info.err ? strerror(info.err) : "read error");
 		return NULL;
 	}
 	*len = b.len;
-	return rbd_buf_steal(&b);
+	return b.data ? rbd_buf_steal(&b) : rbd_strdup("");
 }
 
 static cJSON *simulate_rule(const struct rbd_config *cfg, const struct rbd_plan *p,
@@ -244,6 +299,18 @@ static cJSON *simulate_rule(const struct rbd_config *cfg, const struct rbd_plan 
 	cJSON_AddStringToObject(m, "gate", rbd_gate_name(gate));
 	if (reason[0])
 		cJSON_AddStringToObject(m, "reason", reason);
+	if (rule->n_after) {
+		struct rbd_buf b = RBD_BUF_INIT(8192);
+
+		rbd_buf_puts(&b, "plans only if an action of ");
+		for (size_t i = 0; i < rule->n_after; i++)
+			rbd_buf_printf(&b, "%s%s", i ? " or " : "", rule->after[i]);
+		rbd_buf_printf(&b, " succeeded in the same %s; simulate has no history and shows "
+			       "the plan as if it had", rule->after_scope == RBD_AFTER_INCIDENT ?
+			       "incident" : "alert episode");
+		cJSON_AddStringToObject(m, "after", rbd_buf_cstr(&b));
+		rbd_buf_free(&b);
+	}
 	if (rule->cooldown_ms || rule->max_runs_per_hour || rule->max_failures_per_hour)
 		cJSON_AddStringToObject(m, "note", "cooldown, rate limit and breaker depend on the "
 					"database's history and are checked again at run time");
@@ -261,8 +328,14 @@ static int cmd_simulate(const struct opts *o)
 	cJSON *root, *alerts;
 	int rc;
 
+	bool json = o->output && strcmp(o->output, "json") == 0;
+
 	if (!o->positional) {
-		fprintf(stderr, "simulate: PAYLOAD.json is required\n");
+		fprintf(stderr, "simulate: PAYLOAD.json (or - for stdin) is required\n");
+		return RBD_EXIT_USAGE;
+	}
+	if (o->output && !json && strcmp(o->output, "table") != 0) {
+		fprintf(stderr, "simulate: bad -o %s (expected table or json)\n", o->output);
 		return RBD_EXIT_USAGE;
 	}
 	if ((rc = load_config(&cfg, o)))
@@ -301,11 +374,24 @@ static int cmd_simulate(const struct opts *o)
 		rbd_plan_alert(&plans, rt, a, on, 0, now);
 		for (size_t j = 0; j < plans.n; j++)
 			cJSON_AddItemToArray(ms, simulate_rule(cfg, &plans.v[j], plans.on, now));
+		if (o->explain) {
+			const struct rbd_rule **matched = rbd_calloc(plans.n + 1, sizeof(*matched));
+
+			for (size_t j = 0; j < plans.n; j++)
+				matched[j] = plans.v[j].rule;
+			rbd_simulate_explain(ao, cfg, matched, plans.n, a, on);
+			free(matched);
+		}
 		rbd_plans_clear(&plans);
 		cJSON_AddItemToArray(alerts, ao);
 	}
-	out = cJSON_Print(root);
-	printf("%s\n", out);
+	if (json) {
+		out = cJSON_Print(root);
+		printf("%s\n", out);
+	} else {
+		out = rbd_simulate_table(root);
+		fputs(out, stdout);
+	}
 	free(out);
 	cJSON_Delete(root);
 	rbd_notification_free(n);
@@ -479,6 +565,18 @@ static int parse_opts(struct opts *o, int argc, char **argv)
 		const char *a = argv[i];
 		const char **slot = NULL;
 
+		if (strcmp(a, "--syntax-only") == 0) {
+			o->syntax_only = true;
+			continue;
+		}
+		if (strcmp(a, "--explain") == 0) {
+			o->explain = true;
+			continue;
+		}
+		if (strcmp(a, "-") == 0 && !o->positional) {
+			o->positional = a;
+			continue;
+		}
 		if (strcmp(a, "-c") == 0 || strcmp(a, "--config") == 0)
 			slot = &o->config;
 		else if (strcmp(a, "--incident") == 0)
@@ -489,6 +587,10 @@ static int parse_opts(struct opts *o, int argc, char **argv)
 			slot = &o->lang;
 		else if (strcmp(a, "--log-level") == 0)
 			slot = &o->log_level;
+		else if (strcmp(a, "--root") == 0)
+			slot = &o->root;
+		else if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0)
+			slot = &o->output;
 		if (slot) {
 			if (i + 1 >= argc) {
 				fprintf(stderr, "runbookd: %s needs a value\n", a);
@@ -506,17 +608,60 @@ static int parse_opts(struct opts *o, int argc, char **argv)
 	return 0;
 }
 
+static const struct command *command_find(const char *name)
+{
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(name, commands[i].name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+/* `runbookd CMD --help` and `runbookd help CMD`: that command's usage and details. */
+static void command_help(FILE *f, const struct command *c)
+{
+	fprintf(f, "usage: runbookd %s\n", c->usage);
+	if (c->help)
+		fprintf(f, "\n%s", c->help);
+	if (c->fn == cmd_remote)
+		fprintf(f, "\nTalks to $RUNBOOKD_URL (default http://127.0.0.1:9095) with $RUNBOOKD_TOKEN\n"
+			"or $RUNBOOKD_TOKEN_FILE; -o json prints the API's JSON.\n");
+	else if (c->fn != cmd_version)
+		fprintf(f, "\nThe config is -c FILE, else ./runbookd.yaml, else $RUNBOOKD_CONFIG.\n");
+}
+
+static bool wants_help(int argc, char **argv)
+{
+	for (int i = 2; i < argc; i++)
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			return true;
+	return false;
+}
+
 int rbd_cli_main(int argc, char **argv)
 {
 	struct opts o = { 0 };
+	const struct command *c;
 
 	if (argc < 2) {
 		usage(stderr);
 		return RBD_EXIT_USAGE;
 	}
+	if (strcmp(argv[1], "help") == 0 && argc >= 3) {
+		if (argc > 3 || !(c = command_find(argv[2]))) {
+			fprintf(stderr, "runbookd: help: unknown command %s\n\n", argv[2]);
+			usage(stderr);
+			return RBD_EXIT_USAGE;
+		}
+		command_help(stdout, c);
+		return 0;
+	}
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
 	    strcmp(argv[1], "help") == 0) {
 		usage(stdout);
+		return 0;
+	}
+	if ((c = command_find(argv[1])) && wants_help(argc, argv)) {
+		command_help(stdout, c);
 		return 0;
 	}
 	if (strcmp(argv[1], "--version") == 0)

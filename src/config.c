@@ -35,6 +35,39 @@
 #define HOUR (60 * MIN)
 #define DAY (24 * HOUR)
 
+char *rbd_config_path(const struct rbd_config *cfg, const char *dir, const char *path)
+{
+	const char *root = cfg && cfg->load ? cfg->load->root : NULL;
+
+	if (path[0] == '/' && root && root[0])
+		return rbd_path_join(root, path + 1);
+	return rbd_path_join(dir, path);
+}
+
+void rbd_config_warn(const struct rbd_config *cfg, const char *file, int line, const char *fmt, ...)
+{
+	struct rbd_buf at = RBD_BUF_INIT(8192);
+	va_list ap;
+	char *msg;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	msg = rbd_calloc(1, (size_t)(n > 0 ? n : 0) + 1);
+	va_start(ap, fmt);
+	vsnprintf(msg, (size_t)(n > 0 ? n : 0) + 1, fmt, ap);
+	va_end(ap);
+	if (cfg && cfg->load && cfg->load->warnings) {
+		rbd_diag_add(cfg->load->warnings, file, line, "warning: %s", msg);
+	} else {
+		rbd_buf_printf(&at, "%s:%d", file ? file : "-", line);
+		rbd_log_warn(msg, "at", rbd_buf_cstr(&at));
+	}
+	rbd_buf_free(&at);
+	free(msg);
+}
+
 static const struct {
 	enum rbd_role role;
 	const char *name;
@@ -266,6 +299,14 @@ static void token_parse(struct loader *L, struct rbd_token *t, yaml_node_t *n, s
 		rbd_yerr(f, n, "%s: needs exactly one of token_env or token_file", rbd_buf_cstr(&ctx));
 		goto done;
 	}
+	if (L->cfg->load && L->cfg->load->syntax_only) {
+		/* The names are checked; the secrets live on the deployment's machine. */
+		if (v[TK_ENV])
+			rbd_ystr(f, v[TK_ENV], rbd_buf_cstr(&ctx), "token_env", &s);
+		else
+			rbd_ystr(f, v[TK_FILE], rbd_buf_cstr(&ctx), "token_file", &s);
+		goto done;
+	}
 	if (v[TK_ENV]) {
 		if (!rbd_ystr(f, v[TK_ENV], rbd_buf_cstr(&ctx), "token_env", &s))
 			goto done;
@@ -280,7 +321,7 @@ static void token_parse(struct loader *L, struct rbd_token *t, yaml_node_t *n, s
 	} else {
 		if (!rbd_ystr(f, v[TK_FILE], rbd_buf_cstr(&ctx), "token_file", &s))
 			goto done;
-		path = rbd_path_join(L->dir, s);
+		path = rbd_config_path(L->cfg, L->dir, s);
 		token_file_read(&t->secret, &why, &err, path, &world);
 		if (!t->secret) {
 			rbd_yerr(f, v[TK_FILE], "%s: %s %s%s%s; refusing to start", rbd_buf_cstr(&ctx), why,
@@ -293,10 +334,11 @@ static void token_parse(struct loader *L, struct rbd_token *t, yaml_node_t *n, s
 			goto done;
 		}
 		if (world)
-			rbd_log_warn("token file is readable by every user", "token",
-				     t->name ? t->name : "?", "file", path);
+			rbd_config_warn(L->cfg, f->path, rbd_yline(v[TK_FILE]),
+					"token %s: token file %s is readable by every user",
+					t->name ? t->name : "?", path);
 	}
-	if (!secret_ok(t->secret))
+	if (t->secret && !secret_ok(t->secret))
 		rbd_yerr(f, v[TK_ENV] ? v[TK_ENV] : v[TK_FILE],
 			 "%s: the token contains spaces or control characters", rbd_buf_cstr(&ctx));
 done:
@@ -590,7 +632,7 @@ static void top_parse(struct loader *L, yaml_node_t *root)
 		/* SQLite's in-memory database is a name, not a path; a PostgreSQL URL is
 		 * given to libpq as is. */
 		cfg->database = (strcmp(s, ":memory:") == 0 || is_pg_url(s)) ? rbd_strdup(s)
-			      : rbd_path_join(L->dir, s);
+			      : rbd_config_path(cfg, L->dir, s);
 	}
 	if (v[K_DATABASE_PASSWORD_FILE] &&
 	    rbd_ystr(f, v[K_DATABASE_PASSWORD_FILE], NULL, "database_password_file", &s)) {
@@ -641,6 +683,12 @@ static void top_parse(struct loader *L, yaml_node_t *root)
 
 int rbd_config_load(struct rbd_config **out, const char *path, struct rbd_diag *diag)
 {
+	return rbd_config_load_opts(out, path, diag, NULL);
+}
+
+int rbd_config_load_opts(struct rbd_config **out, const char *path, struct rbd_diag *diag,
+			 const struct rbd_load_opts *opts)
+{
 	struct rbd_diag local = { NULL, 0 };
 	struct rbd_diag *d = diag ? diag : &local;
 	struct rbd_yfile f;
@@ -652,6 +700,7 @@ int rbd_config_load(struct rbd_config **out, const char *path, struct rbd_diag *
 	*out = NULL;
 	cfg = rbd_calloc(1, sizeof(*cfg));
 	cfg->path = rbd_strdup(path);
+	cfg->load = opts;
 	L.cfg = cfg;
 	L.f = &f;
 	L.dir = dir_of(path);
@@ -678,6 +727,7 @@ int rbd_config_load(struct rbd_config **out, const char *path, struct rbd_diag *
 				 nerr > 1 ? " (and more errors)" : "");
 		rbd_config_free(cfg);
 	} else {
+		cfg->load = NULL;
 		*out = cfg;
 	}
 	free(L.dir);

@@ -26,6 +26,7 @@
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -36,6 +37,7 @@
 
 #define EXEC_DEFAULT_GRACE_MS  2000
 #define EXEC_DEFAULT_LINGER_MS 1000
+#define EXEC_DEFAULT_CANCEL_POLL_MS 250
 /* After SIGKILL, how long to wait for the pipe to close: only a process that left
  * the group (setsid) can hold it longer, and it is not waited for. */
 #define EXEC_KILL_DRAIN_MS     500
@@ -286,7 +288,11 @@ struct supervise {
 	int64_t grace_ms;
 	int64_t linger_ms;
 	bool timed_out;
+	bool cancelled;
 	bool lost;          /* someone else reaped the child: do not touch its pid */
+	bool (*should_cancel)(void *ctx);   /* NULL: never asked */
+	void *cancel_ctx;
+	int64_t cancel_poll_ms;
 };
 
 static int64_t min64(int64_t a, int64_t b)
@@ -304,6 +310,7 @@ static int supervise_child(struct supervise *s, struct capture *cap)
 {
 	enum phase phase = PHASE_RUNNING;
 	int64_t phase_end = s->deadline;
+	int64_t next_ask = s->should_cancel ? rbd_mono_ms() : INT64_MAX;
 	bool exited = false, pipe_open = true;
 
 	for (;;) {
@@ -330,6 +337,17 @@ static int supervise_child(struct supervise *s, struct capture *cap)
 		}
 		if (exited && !pipe_open)
 			return 0;
+		/* Cancelled (its alert resolved): ended the way a deadline ends it. */
+		if (phase == PHASE_RUNNING && now >= next_ask) {
+			next_ask = now + s->cancel_poll_ms;
+			if (s->should_cancel(s->cancel_ctx)) {
+				kill_group(s->pid, SIGTERM);
+				s->cancelled = true;
+				phase = PHASE_TERM;
+				phase_end = now + s->grace_ms;
+				continue;
+			}
+		}
 		if (now >= phase_end) {
 			switch (phase) {
 			case PHASE_RUNNING:
@@ -369,6 +387,8 @@ static int supervise_child(struct supervise *s, struct capture *cap)
 			n++;
 		}
 		wait = phase_end - now;
+		if (phase == PHASE_RUNNING && next_ask - now < wait)
+			wait = next_ask - now;
 		if (!exited && s->pidfd < 0 && wait > EXEC_POLL_FALLBACK_MS)
 			wait = EXEC_POLL_FALLBACK_MS;
 		if (wait > INT_MAX)
@@ -392,8 +412,8 @@ static int check_opts(const struct rbd_exec_opts *o)
 		return rbd_err_set(RBD_EINVAL, "exec: program path is not absolute");
 	if (o->timeout_ms <= 0)
 		return rbd_err_set(RBD_EINVAL, "exec: timeout must be positive");
-	if (o->grace_ms < 0 || o->linger_ms < 0)
-		return rbd_err_set(RBD_EINVAL, "exec: negative grace or linger");
+	if (o->grace_ms < 0 || o->linger_ms < 0 || o->cancel_poll_ms < 0)
+		return rbd_err_set(RBD_EINVAL, "exec: negative grace, linger or cancel poll");
 	return 0;
 }
 
@@ -560,6 +580,10 @@ int rbd_exec_run(struct rbd_exec_result *out, const struct rbd_exec_opts *opts)
 	sv.grace_ms = opts->grace_ms ? min64(opts->grace_ms, EXEC_MAX_MS) : EXEC_DEFAULT_GRACE_MS;
 	sv.linger_ms = opts->linger_ms ? min64(opts->linger_ms, EXEC_MAX_MS)
 		: EXEC_DEFAULT_LINGER_MS;
+	sv.should_cancel = opts->should_cancel;
+	sv.cancel_ctx = opts->cancel_ctx;
+	sv.cancel_poll_ms = opts->cancel_poll_ms > 0 ? min64(opts->cancel_poll_ms, EXEC_MAX_MS)
+		: EXEC_DEFAULT_CANCEL_POLL_MS;
 	rc = supervise_child(&sv, &cap);
 	if (sv.lost)
 		goto done;
@@ -578,6 +602,7 @@ int rbd_exec_run(struct rbd_exec_result *out, const struct rbd_exec_opts *opts)
 		goto done;
 	out->duration_ms = rbd_mono_ms() - start;
 	out->timed_out = sv.timed_out;
+	out->cancelled = sv.cancelled;
 	if (WIFEXITED(status)) {
 		out->exited = true;
 		out->exit_code = WEXITSTATUS(status);

@@ -56,7 +56,7 @@ struct claim {
 };
 
 struct outcome {
-	enum rbd_action_state state;    /* succeeded | failed | timed_out */
+	enum rbd_action_state state;    /* succeeded | failed | timed_out | cancelled */
 	bool has_exit;
 	int exit_code;
 	int term_signal;
@@ -196,6 +196,22 @@ static int claim_job(struct rbd_tx *tx, void *arg)
 	return rc;
 }
 
+/* cancel_on_resolve: what exec asks while the process runs. */
+struct resolve_watch {
+	struct rbd_store *store;
+	int64_t action_id;
+};
+
+static bool alert_resolved(void *arg)
+{
+	struct resolve_watch *w = arg;
+	bool resolved = false;
+
+	/* A read that fails says "not resolved": the default is to let it finish. */
+	rbd_store_action_alert_resolved(w->store, &resolved, w->action_id);
+	return resolved;
+}
+
 struct spawned {
 	struct rbd_executor *ex;
 	int64_t id;
@@ -226,8 +242,9 @@ static void on_spawn(void *ctx, pid_t pid)
 		     "error", rbd_err_msg());
 }
 
+/* watch: non-NULL when the action has cancel_on_resolve. */
 static void run_process(struct outcome *o, const struct rbd_rendered *r, const struct rbd_config *cfg,
-			struct rbd_executor *ex, int64_t action_id)
+			struct rbd_executor *ex, int64_t action_id, struct resolve_watch *watch)
 {
 	struct spawned sp = { ex, action_id, 0, 0 };
 	struct rbd_exec_opts opts = {
@@ -237,6 +254,8 @@ static void run_process(struct outcome *o, const struct rbd_rendered *r, const s
 		.output_cap = cfg->limits.action_output_bytes,
 		.on_spawn = on_spawn,
 		.ctx = &sp,
+		.should_cancel = watch ? alert_resolved : NULL,
+		.cancel_ctx = watch,
 	};
 	struct rbd_exec_result res = { 0 };
 
@@ -250,7 +269,11 @@ static void run_process(struct outcome *o, const struct rbd_rendered *r, const s
 	o->exit_code = res.exit_code;
 	o->term_signal = res.term_signal;
 	o->output = rbd_utf8_printable(res.output ? res.output : "", res.output_len);
-	if (res.timed_out) {
+	if (res.cancelled) {
+		o->state = RBD_STATE_CANCELLED;
+		snprintf(o->reason, sizeof(o->reason), "the alert resolved while it ran "
+			 "(cancel_on_resolve): the process group was terminated");
+	} else if (res.timed_out) {
 		o->state = RBD_STATE_TIMED_OUT;
 		snprintf(o->reason, sizeof(o->reason), "still running after %lld ms: the process group "
 			 "was terminated", (long long)opts.timeout_ms);
@@ -513,7 +536,11 @@ static void execute(struct rbd_executor *ex, struct claim *c)
 	if (cfg->mode == RBD_MODE_DRY_RUN) {
 		snprintf(o.reason, sizeof(o.reason), "refused: dry-run mode");
 	} else if (c->r.kind == RBD_ACTION_RUN) {
-		run_process(&o, &c->r, cfg, ex, c->id);
+		const struct rbd_rule *rule = rbd_config_rule(cfg, c->rule);
+		struct resolve_watch w = { ex->app->store, c->id };
+
+		run_process(&o, &c->r, cfg, ex, c->id,
+			    rule && rule->action->cancel_on_resolve ? &w : NULL);
 	} else if (c->r.kind == RBD_ACTION_HTTP) {
 		run_http(&o, &c->r, cfg, c->rule);
 	} else {

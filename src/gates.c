@@ -19,6 +19,7 @@ static const char *const gate_names[] = {
 	[RBD_GATE_APPROVAL] = "approval",
 	[RBD_GATE_PAUSED] = "paused",
 	[RBD_GATE_CONCURRENCY] = "concurrency",
+	[RBD_GATE_AFTER] = "after_not_met",
 };
 
 const char *rbd_gate_name(enum rbd_gate g)
@@ -70,6 +71,13 @@ enum rbd_action_state rbd_plan_state(enum rbd_gate *out_gate, const struct rbd_c
 	if (refused) {
 		*out_gate = RBD_GATE_PARAM_REFUSED;
 		snprintf(reason, reason_len, "param_refused: %s", refused);
+		return RBD_STATE_SKIPPED;
+	}
+	/* A follow-up (rollback, un-silence) plans only after its mitigation ran. In
+	 * dry-run the mitigation's dry_run record stands in for its success. */
+	if (counts && counts->after_checked && !counts->after_met) {
+		*out_gate = RBD_GATE_AFTER;
+		snprintf(reason, reason_len, "after_not_met: %s", counts->after_seen);
 		return RBD_STATE_SKIPPED;
 	}
 	if (cfg->mode == RBD_MODE_DRY_RUN || rule->dry_run) {

@@ -114,6 +114,38 @@ static cJSON *rendered_detail(const char *rendered_json)
 	return r ? r : cJSON_CreateNull();
 }
 
+/*
+ * after: did an action of one of rule's after: rules succeed for this episode (or
+ * incident)? Fills c->after_*; a dry-run plan accepts the mitigation's dry_run record.
+ */
+static int after_lookup(struct rbd_tx *tx, struct rbd_rule_counts *c, const struct rbd_config *cfg,
+			const struct rbd_rule *rule, int64_t alert_id, int64_t incident_id)
+{
+	bool whole = rule->after_scope == RBD_AFTER_INCIDENT;
+	bool dry = cfg->mode == RBD_MODE_DRY_RUN || rule->dry_run;
+	struct rbd_buf why = RBD_BUF_INIT(4096);
+	char state[32];
+	int rc = 0;
+
+	if (!rule->n_after)
+		return 0;
+	c->after_checked = true;
+	for (size_t i = 0; i < rule->n_after && !rc && !c->after_met; i++) {
+		rc = rbd_tx_after_state(tx, state, sizeof(state), rule->after[i], alert_id,
+					incident_id, whole);
+		if (rc)
+			break;
+		c->after_met = strcmp(state, "succeeded") == 0 || (dry && strcmp(state, "dry_run") == 0);
+		rbd_buf_printf(&why, "%s%s: %s%s", i ? "; " : "", rule->after[i],
+			       state[0] ? "action " : "no action", state);
+	}
+	rbd_buf_printf(&why, " in this %s; %s follows up only after it succeeded",
+		       whole ? "incident" : "alert episode", rule->name);
+	snprintf(c->after_seen, sizeof(c->after_seen), "%s", rbd_buf_cstr(&why));
+	rbd_buf_free(&why);
+	return rc;
+}
+
 int rbd_ingest_write_plans(struct rbd_tx *tx, struct rbd_ingest_result *res,
 			   const struct rbd_config *cfg, const struct rbd_plans *plans,
 			   const struct rbd_alert *a, int64_t alert_id, int64_t incident_id,
@@ -131,8 +163,11 @@ int rbd_ingest_write_plans(struct rbd_tx *tx, struct rbd_ingest_result *res,
 		int64_t id = 0;
 		cJSON *det;
 
+		memset(&counts, 0, sizeof(counts));
 		if (p->needs_counts)
 			rc = rbd_tx_rule_counts(tx, &counts, rule->name, p->command_key, now);
+		if (!rc && p->needs_after)
+			rc = after_lookup(tx, &counts, cfg, rule, alert_id, incident_id);
 		if (rc)
 			break;
 		an = (struct rbd_action_new){
@@ -143,7 +178,8 @@ int rbd_ingest_write_plans(struct rbd_tx *tx, struct rbd_ingest_result *res,
 			.requires_approval = rule->approval,
 			.approvals_needed = rule->approvals, .now_ms = now,
 		};
-		an.state = rbd_plan_decide(&gate, p, cfg, p->needs_counts ? &counts : NULL, now,
+		an.state = rbd_plan_decide(&gate, p, cfg,
+					   p->needs_counts || p->needs_after ? &counts : NULL, now,
 					   reason, sizeof(reason));
 		an.dry_run = (gate == RBD_GATE_DRY_RUN);
 		an.reason = (gate == RBD_GATE_PASS || gate == RBD_GATE_APPROVAL) ? NULL : reason;

@@ -50,6 +50,7 @@ void rbd_action_rec_clear(struct rbd_action_rec *x)
 	free(x->reason);
 	free(x->output);
 	free(x->result);
+	free(x->comment);
 	memset(x, 0, sizeof(*x));
 }
 
@@ -177,7 +178,7 @@ cJSON *rbd_action_rec_json(const struct rbd_action_rec *x)
 {
 	cJSON *o = cJSON_CreateObject();
 	cJSON *rendered = parse_any(x->rendered_json);
-	cJSON *argv = NULL, *request = NULL;
+	cJSON *argv = NULL, *request = NULL, *approvals;
 	const char *kind = x->kind;
 
 	if (!cJSON_IsObject(rendered)) {
@@ -213,6 +214,11 @@ cJSON *rbd_action_rec_json(const struct rbd_action_rec *x)
 	rbd_json_add_time(o, "started_at", x->started_ms);
 	rbd_json_add_time(o, "finished_at", x->finished_ms);
 	/* beyond SPEC's shape */
+	rbd_json_add_time(o, "expires_at", x->expires_ms);
+	approvals = cJSON_AddObjectToObject(o, "approvals");
+	cJSON_AddNumberToObject(approvals, "given", x->approvals_given);
+	cJSON_AddNumberToObject(approvals, "needed", x->requires_approval ? x->approvals_needed : 0);
+	rbd_json_add_text(o, "comment", x->comment);
 	rbd_json_add_text(o, "kind", kind);
 	cJSON_AddItemToObject(o, "request", request ? request : cJSON_CreateNull());
 	if (x->term_signal)

@@ -89,7 +89,8 @@ static const struct rbd_ykey target_keys[NK_COUNT] = {
 };
 
 static void target_parse(struct rbd_notify_target *t, struct rbd_yfile *f, yaml_node_t *n,
-			 const char *ctx, const char *dir)
+			 const char *ctx, const char *dir,
+			 const struct rbd_load_opts *lo)
 {
 	yaml_node_t *v[NK_COUNT];
 	const char *s;
@@ -117,7 +118,7 @@ static void target_parse(struct rbd_notify_target *t, struct rbd_yfile *f, yaml_
 				 "or slack)", ctx, s);
 	}
 	if (v[NK_HEADERS])
-		rbd_yheaders_parse(&t->headers, f, v[NK_HEADERS], ctx, dir);
+		rbd_yheaders_parse(&t->headers, f, v[NK_HEADERS], ctx, dir, lo);
 	if (v[NK_EVENTS])
 		events_parse(t, f, v[NK_EVENTS], ctx);
 }
@@ -131,7 +132,7 @@ void rbd_notify_parse(struct rbd_config *cfg, struct rbd_yfile *f, yaml_node_t *
 	if (node->type == YAML_MAPPING_NODE) {
 		cfg->notify = rbd_calloc(1, sizeof(*cfg->notify));
 		cfg->n_notify = 1;
-		target_parse(&cfg->notify[0], f, node, "notify", dir);
+		target_parse(&cfg->notify[0], f, node, "notify", dir, cfg->load);
 		return;
 	}
 	if (!rbd_yseq_check(f, node, "notify"))
@@ -149,7 +150,7 @@ void rbd_notify_parse(struct rbd_config *cfg, struct rbd_yfile *f, yaml_node_t *
 		snprintf(ctx, sizeof(ctx), "notify[%zu]", i);
 		cfg->notify[i].events = RBD_NEV_DEFAULT;
 		if (it)
-			target_parse(&cfg->notify[i], f, it, ctx, dir);
+			target_parse(&cfg->notify[i], f, it, ctx, dir, cfg->load);
 	}
 }
 

@@ -207,14 +207,22 @@ struct pause {
 	const char *who;
 	bool paused;
 	const char *comment;
+	int64_t now;
 };
 
 static int pause_job(struct rbd_tx *tx, void *arg)
 {
 	struct pause *p = arg;
 	cJSON *d = cJSON_CreateObject();
+	char since[32];
 	int rc = rbd_tx_setting_set(tx, "paused", p->paused ? "1" : "0");
 
+	/* GET /api/v1/pause: since when the switch is in this state, and who set it. */
+	snprintf(since, sizeof(since), "%lld", (long long)p->now);
+	if (!rc)
+		rc = rbd_tx_setting_set(tx, "paused_since", since);
+	if (!rc)
+		rc = rbd_tx_setting_set(tx, "paused_by", p->who);
 	cJSON_AddBoolToObject(d, "paused", p->paused);
 	if (p->comment)
 		cJSON_AddStringToObject(d, "comment", p->comment);
@@ -235,7 +243,7 @@ int rbd_ops_pause(struct rbd_app *app, const char *who, bool paused)
 
 int rbd_ops_pause_comment(struct rbd_app *app, const char *who, bool paused, const char *comment)
 {
-	struct pause p = { who, paused, comment };
+	struct pause p = { who, paused, comment, rbd_now_ms() };
 	int rc = rbd_store_write(app->store, pause_job, &p);
 
 	if (!rc) {

@@ -28,6 +28,7 @@ static void plan_rule(struct rbd_plan *p, const struct rbd_config *cfg,
 		p->command_key = rbd_rendered_key(&r);
 		/* Dry-run decides without history; everything else reads the counters. */
 		p->needs_counts = !(cfg->mode == RBD_MODE_DRY_RUN || rule->dry_run);
+		p->needs_after = rule->n_after > 0;
 	}
 	rbd_rendered_clear(&r);
 }

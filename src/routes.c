@@ -46,6 +46,7 @@ static void h_approve(struct rbd_app *, struct rbd_request *, struct rbd_respons
 static void h_reject(struct rbd_app *, struct rbd_request *, struct rbd_response *);
 static void h_pause(struct rbd_app *, struct rbd_request *, struct rbd_response *);
 static void h_resume(struct rbd_app *, struct rbd_request *, struct rbd_response *);
+static void h_pause_get(struct rbd_app *, struct rbd_request *, struct rbd_response *);
 static void h_rules(struct rbd_app *, struct rbd_request *, struct rbd_response *);
 static void h_rule_reset(struct rbd_app *, struct rbd_request *, struct rbd_response *);
 static void h_healthz(struct rbd_app *, struct rbd_request *, struct rbd_response *);
@@ -62,6 +63,7 @@ static const struct rbd_route routes[] = {
 	{ "GET",  "/api/v1/actions/{id}",            RBD_ROLE_VIEWER,   h_action },
 	{ "POST", "/api/v1/actions/{id}/approve",    RBD_ROLE_OPERATOR, h_approve },
 	{ "POST", "/api/v1/actions/{id}/reject",     RBD_ROLE_OPERATOR, h_reject },
+	{ "GET",  "/api/v1/pause",                   RBD_ROLE_VIEWER,   h_pause_get },
 	{ "POST", "/api/v1/pause",                   RBD_ROLE_OPERATOR, h_pause },
 	{ "POST", "/api/v1/resume",                  RBD_ROLE_OPERATOR, h_resume },
 	{ "GET",  "/api/v1/rules",                   RBD_ROLE_VIEWER,   h_rules },
@@ -429,6 +431,19 @@ static void h_note(struct rbd_app *app, struct rbd_request *req, struct rbd_resp
 	cJSON_Delete(body);
 }
 
+/* 400 naming the valid states (the state table's names), so that a typo tells its fix. */
+static void reply_unknown_state(struct rbd_response *resp, const char *state)
+{
+	struct rbd_buf b = RBD_BUF_INIT(4096);
+
+	rbd_buf_printf(&b, "unknown action state \"%.64s\"; valid states: ", state);
+	for (int i = 0; i < RBD_STATE_COUNT; i++)
+		rbd_buf_printf(&b, "%s%s", i ? ", " : "",
+			       rbd_action_state_name((enum rbd_action_state)i));
+	rbd_response_error(resp, 400, "invalid_input", rbd_buf_cstr(&b));
+	rbd_buf_free(&b);
+}
+
 static void h_actions(struct rbd_app *app, struct rbd_request *req, struct rbd_response *resp)
 {
 	const char *state = req->arg(req->arg_ctx, "state");
@@ -440,12 +455,14 @@ static void h_actions(struct rbd_app *app, struct rbd_request *req, struct rbd_r
 	int rc = 0;
 
 	if (state && !rbd_action_state_parse(&known, state)) {
-		rbd_response_error(resp, 400, "invalid_input", "unknown action state");
+		reply_unknown_state(resp, state);
 		return;
 	}
 	rc = rbd_routes_int_arg(&limit, req, "limit", 1000, 1, 10000);
+	/* ?incident=ID (SPEC); ?incident_id=ID is the older spelling. */
 	if (!rc)
-		rc = rbd_routes_int_arg(&incident, req, "incident_id", 0, 0, INT64_MAX / 2);
+		rc = rbd_routes_int_arg(&incident, req, req->arg(req->arg_ctx, "incident") ?
+					"incident" : "incident_id", 0, 1, INT64_MAX / 2);
 	if (!rc)
 		rc = rbd_store_actions(app->store, &list, &n, incident, state, limit);
 	if (rc) {
@@ -461,18 +478,16 @@ static void h_actions(struct rbd_app *app, struct rbd_request *req, struct rbd_r
 }
 
 /*
- * One action's answer also says where its approval stands (SPEC: expires_at,
- * approvals {given, needed}, comment) and lists each decision with its comment: one
- * more query, so only for single-action answers, never for lists.
+ * One action's answer also lists each decision with its comment: one more query, so
+ * only for single-action answers, never for lists. (Where its approval stands,
+ * expires_at, approvals {given, needed} and comment, is in every action's JSON.)
  */
 static void add_decisions(struct rbd_app *app, cJSON *o, const struct rbd_action_rec *a)
 {
 	struct rbd_decision *d = NULL;
 	size_t n = 0;
 	int64_t expires = 0;
-	int given = 0;
-	const char *comment = NULL;
-	cJSON *arr, *ap;
+	cJSON *arr;
 
 	if (!o || rbd_store_decisions(app->store, &d, &n, &expires, a->id) != 0)
 		return;
@@ -480,21 +495,12 @@ static void add_decisions(struct rbd_app *app, cJSON *o, const struct rbd_action
 	for (size_t i = 0; i < n; i++) {
 		cJSON *x = cJSON_CreateObject();
 
-		if (d[i].decision && strcmp(d[i].decision, "approve") == 0)
-			given++;
-		if (d[i].comment)
-			comment = d[i].comment;
 		cJSON_AddStringToObject(x, "by", d[i].operator_name ? d[i].operator_name : "");
 		cJSON_AddStringToObject(x, "decision", d[i].decision ? d[i].decision : "");
 		rbd_json_add_text(x, "comment", d[i].comment);
 		rbd_json_add_time(x, "at", d[i].ts_ms);
 		cJSON_AddItemToArray(arr, x);
 	}
-	rbd_json_add_time(o, "expires_at", a->requires_approval ? expires : 0);
-	ap = cJSON_AddObjectToObject(o, "approvals");
-	cJSON_AddNumberToObject(ap, "given", given);
-	cJSON_AddNumberToObject(ap, "needed", a->requires_approval ? a->approvals_needed : 0);
-	rbd_json_add_text(o, "comment", comment);
 	cJSON_AddItemToObject(o, "decisions", arr);
 	rbd_decisions_free(d, n);
 }
@@ -562,7 +568,7 @@ static void h_reject(struct rbd_app *app, struct rbd_request *req, struct rbd_re
 static void pause_resume(struct rbd_app *app, struct rbd_request *req, struct rbd_response *resp,
 			 bool paused)
 {
-	cJSON *body = NULL, *o;
+	cJSON *body = NULL;
 	const char *comment = NULL;
 	int rc = rbd_routes_body(&body, req);
 
@@ -575,8 +581,32 @@ static void pause_resume(struct rbd_app *app, struct rbd_request *req, struct rb
 		reply_rc(resp, rc);
 		return;
 	}
+	h_pause_get(app, req, resp);
+}
+
+/* The kill switch: its state, since when and set by whom (null before the first
+ * pause of this database). */
+static void h_pause_get(struct rbd_app *app, struct rbd_request *req, struct rbd_response *resp)
+{
+	char *since = NULL, *by = NULL, *end = NULL;
+	cJSON *o;
+	long long ms;
+	int rc = rbd_store_setting_get(app->store, &since, "paused_since");
+
+	if (!rc)
+		rc = rbd_store_setting_get(app->store, &by, "paused_by");
+	if (rc) {
+		free(since);
+		reply_rc(resp, rc);
+		return;
+	}
 	o = cJSON_CreateObject();
-	cJSON_AddBoolToObject(o, "paused", paused);
+	cJSON_AddBoolToObject(o, "paused", atomic_load(&app->paused));
+	ms = since ? strtoll(since, &end, 10) : 0;
+	rbd_json_add_time(o, "since", since && end && !*end && ms > 0 ? (int64_t)ms : 0);
+	rbd_json_add_text(o, "by", by);
+	free(since);
+	free(by);
 	reply_json(resp, 200, o);
 }
 

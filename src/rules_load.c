@@ -23,7 +23,7 @@
 
 enum {
 	R_NAME, R_DESCRIPTION, R_MATCHERS, R_ON, R_ACTION, R_PARAMS, R_APPROVAL, R_DRY_RUN,
-	R_APPROVALS, R_COOLDOWN, R_MAX_RUNS, R_MAX_FAILURES, R_COUNT
+	R_APPROVALS, R_COOLDOWN, R_MAX_RUNS, R_MAX_FAILURES, R_AFTER, R_SCOPE, R_COUNT
 };
 static const struct rbd_ykey rule_keys[R_COUNT] = {
 	[R_NAME] = { "name", true },
@@ -38,6 +38,8 @@ static const struct rbd_ykey rule_keys[R_COUNT] = {
 	[R_COOLDOWN] = { "cooldown", false },
 	[R_MAX_RUNS] = { "max_runs_per_hour", false },
 	[R_MAX_FAILURES] = { "max_failures_per_hour", false },
+	[R_AFTER] = { "after", false },
+	[R_SCOPE] = { "scope", false },
 };
 
 static void matchers_parse(struct rbd_yfile *f, struct rbd_rule *r, yaml_node_t *n, const char *ctx)
@@ -104,6 +106,12 @@ static void rule_params_parse(struct rbd_yfile *f, struct rbd_rule *r, yaml_node
 		if (t)
 			rbd_load_refs_check(f, v, t, RBD_REFS_RULE_PARAM, NULL, NULL, ctx, rbd_buf_cstr(&where),
 				   "a rule param");
+		/* A literal value is known now: one that its allowlist refuses would refuse
+		 * every plan of this rule. */
+		if (t && r->action && rbd_template_is_literal(t) &&
+		    rbd_param_check(rbd_action_param_spec(r->action, name), rbd_template_source(t)) != 0)
+			rbd_yerr(f, v, "%s: params: %s: action %s refuses this value: %s", ctx, name,
+				 r->action->name, rbd_err_msg());
 		r->param_names[r->n_params] = rbd_strdup(name);
 		r->param_values[r->n_params] = t;
 		r->n_params++;
@@ -125,6 +133,31 @@ static void rules_grow(struct rbd_config *cfg)
 
 	if (n == 0 || (n & (n - 1)) == 0)
 		cfg->rules = rbd_realloc(cfg->rules, (n ? 2 * n : 1) * sizeof(*cfg->rules));
+}
+
+/* after: RULE or [RULE, ...]; the names are checked once every rule is loaded. */
+static void after_parse(struct rbd_yfile *f, struct rbd_rule *r, yaml_node_t *n, const char *ctx)
+{
+	size_t len = n->type == YAML_SEQUENCE_NODE ? rbd_yseq_len(n) : 1;
+	const char *s;
+
+	r->after_line = rbd_yline(n);
+	if (n->type == YAML_SEQUENCE_NODE && len == 0) {
+		rbd_yerr(f, n, "%s: after: the list is empty", ctx);
+		return;
+	}
+	r->after = rbd_calloc(len, sizeof(*r->after));
+	for (size_t i = 0; i < len; i++) {
+		yaml_node_t *item = n->type == YAML_SEQUENCE_NODE ? rbd_yseq_item(f, n, i) : n;
+
+		if (!item || !rbd_ystr(f, item, ctx, "after", &s))
+			continue;
+		if (!rbd_load_name_ok(s)) {
+			rbd_yerr(f, item, "%s: after: \"%s\" is not a rule name", ctx, s);
+			continue;
+		}
+		r->after[r->n_after++] = rbd_strdup(s);
+	}
 }
 
 static void rule_parse(struct rbd_config *cfg, struct rbd_yfile *f, yaml_node_t *n, size_t idx)
@@ -211,6 +244,28 @@ static void rule_parse(struct rbd_config *cfg, struct rbd_yfile *f, yaml_node_t 
 	if (v[R_MAX_FAILURES] && rbd_yint(f, v[R_MAX_FAILURES], rbd_buf_cstr(&ctx),
 					  "max_failures_per_hour", 0, 1000000, &iv))
 		r.max_failures_per_hour = (int)iv;
+	if (v[R_AFTER])
+		after_parse(f, &r, v[R_AFTER], rbd_buf_cstr(&ctx));
+	if (v[R_AFTER] && r.on != RBD_ON_RESOLVED)
+		rbd_yerr(f, v[R_AFTER], "%s: after: only an on: resolved rule can wait for another "
+			 "rule's action (a firing rule plans before it could have run)",
+			 rbd_buf_cstr(&ctx));
+	if (v[R_SCOPE] && rbd_ystr(f, v[R_SCOPE], rbd_buf_cstr(&ctx), "scope", &s)) {
+		if (strcmp(s, "episode") == 0)
+			r.after_scope = RBD_AFTER_EPISODE;
+		else if (strcmp(s, "incident") == 0)
+			r.after_scope = RBD_AFTER_INCIDENT;
+		else
+			rbd_yerr(f, v[R_SCOPE], "%s: scope: \"%s\" is not episode or incident",
+				 rbd_buf_cstr(&ctx), s);
+		if (!v[R_AFTER])
+			rbd_yerr(f, v[R_SCOPE], "%s: scope: only means something with after:",
+				 rbd_buf_cstr(&ctx));
+	}
+	if (r.on == RBD_ON_RESOLVED && !v[R_AFTER] && f->nerr == before)
+		rbd_config_warn(cfg, f->path, r.line, "%s: an on: resolved rule without after: "
+				"plans whether or not any mitigation ran; name the rule whose "
+				"action it follows up (after: RULE)", rbd_buf_cstr(&ctx));
 done:
 	/* Only a rule that loaded cleanly joins the config (the load fails otherwise, but a
 	 * named rule still lets later duplicates be reported against it). */
@@ -294,7 +349,8 @@ static void rules_dir(struct rbd_config *cfg, struct rbd_yfile *cf, yaml_node_t 
 	closedir(d);
 	qsort(names, n, sizeof(*names), name_cmp);
 	if (n == 0)
-		rbd_log_warn("the rules directory has no *.yaml or *.yml files", "dir", dir);
+		rbd_config_warn(cfg, cf->path, rbd_yline(at), "rules: the directory %s has no "
+				"*.yaml or *.yml files", dir);
 	for (size_t i = 0; i < n; i++) {
 		char *path = rbd_path_join(dir, names[i]);
 
@@ -303,6 +359,25 @@ static void rules_dir(struct rbd_config *cfg, struct rbd_yfile *cf, yaml_node_t 
 		free(names[i]);
 	}
 	free(names);
+}
+
+/* Once every rule is loaded: after: names rules that exist, and not itself. */
+static void after_check(struct rbd_config *cfg, struct rbd_yfile *cf)
+{
+	for (size_t i = 0; i < cfg->n_rules; i++) {
+		const struct rbd_rule *r = &cfg->rules[i];
+
+		for (size_t j = 0; j < r->n_after; j++) {
+			const struct rbd_rule *o = rbd_config_rule(cfg, r->after[j]);
+
+			if (o && o != r)
+				continue;
+			rbd_diag_add(cf->diag, r->file, r->after_line, "rule %s: after: %s%s%s",
+				     r->name ? r->name : "?", o ? "a rule cannot follow itself" :
+				     "no rule named \"", o ? "" : r->after[j], o ? "" : "\"");
+			cf->nerr++;
+		}
+	}
 }
 
 void rbd_rules_load(struct rbd_config *cfg, struct rbd_yfile *cf, yaml_node_t *rules,
@@ -314,11 +389,12 @@ void rbd_rules_load(struct rbd_config *cfg, struct rbd_yfile *cf, yaml_node_t *r
 	if (rules->type == YAML_SEQUENCE_NODE) {
 		cfg->rules_path = rbd_strdup(cf->path);
 		rules_seq(cfg, cf, rules);
+		after_check(cfg, cf);
 		return;
 	}
 	if (!rbd_ystr(cf, rules, NULL, "rules", &s))
 		return;
-	cfg->rules_path = rbd_path_join(dir, s);
+	cfg->rules_path = rbd_config_path(cfg, dir, s);
 	if (stat(cfg->rules_path, &st) != 0) {
 		rbd_yerr(cf, rules, "rules: cannot open %s: %s", cfg->rules_path, strerror(errno));
 		return;
@@ -327,4 +403,5 @@ void rbd_rules_load(struct rbd_config *cfg, struct rbd_yfile *cf, yaml_node_t *r
 		rules_dir(cfg, cf, rules, cfg->rules_path);
 	else
 		rules_file(cfg, cf, cfg->rules_path);
+	after_check(cfg, cf);
 }

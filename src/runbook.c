@@ -102,5 +102,8 @@ void rbd_rule_clear(struct rbd_rule *r)
 	}
 	free(r->param_names);
 	free(r->param_values);
+	for (size_t i = 0; i < r->n_after; i++)
+		free(r->after[i]);
+	free(r->after);
 	memset(r, 0, sizeof(*r));
 }

@@ -34,7 +34,7 @@ void rbd_rules_load(struct rbd_config *cfg, struct rbd_yfile *cf, yaml_node_t *r
  * variables, unreadable or empty files and control characters, never a value.
  */
 void rbd_yheaders_parse(struct rbd_headers *out, struct rbd_yfile *f, yaml_node_t *map,
-			const char *ctx, const char *dir);
+			const char *ctx, const char *dir, const struct rbd_load_opts *lo);
 /* `notify:` (notify_config.c): one target mapping or a list of them into cfg->notify. */
 void rbd_notify_parse(struct rbd_config *cfg, struct rbd_yfile *f, yaml_node_t *node,
 		      const char *dir);

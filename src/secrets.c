@@ -108,7 +108,7 @@ static char *value_file_read(const char *path, const char **why, int *err)
 }
 
 static char *value_parse(struct rbd_yfile *f, yaml_node_t *n, const char *ctx, const char *name,
-			 const char *dir)
+			 const char *dir, const struct rbd_load_opts *lo)
 {
 	static const struct rbd_ykey keys[] = { { "env", false }, { "file", false } };
 	yaml_node_t *v[2];
@@ -129,6 +129,13 @@ static char *value_parse(struct rbd_yfile *f, yaml_node_t *n, const char *ctx, c
 		rbd_yerr(f, n, "%s: needs exactly one of env or file", sub);
 		return NULL;
 	}
+	if (lo && lo->syntax_only) {
+		/* check --syntax-only: the source is named correctly; its value lives on the
+		 * deployment's machine. A stand-in keeps the header (this config only checks). */
+		if (!rbd_ystr(f, v[0] ? v[0] : v[1], sub, v[0] ? "env" : "file", &s))
+			return NULL;
+		return rbd_strdup("not-read-syntax-only");
+	}
 	if (v[0]) {
 		if (!rbd_ystr(f, v[0], sub, "env", &s))
 			return NULL;
@@ -146,7 +153,9 @@ static char *value_parse(struct rbd_yfile *f, yaml_node_t *n, const char *ctx, c
 	} else {
 		if (!rbd_ystr(f, v[1], sub, "file", &s))
 			return NULL;
-		path = rbd_path_join(dir, s);
+		/* --root: absolute paths resolve under it (as token files do) */
+		path = s[0] == '/' && lo && lo->root && lo->root[0] ? rbd_path_join(lo->root, s + 1) :
+		       rbd_path_join(dir, s);
 		value = value_file_read(path, &why, &err);
 		if (!value) {
 			rbd_yerr(f, v[1], "%s: file %s %s%s%s", sub, path, why, err ? ": " : "",
@@ -173,7 +182,7 @@ done:
 }
 
 void rbd_yheaders_parse(struct rbd_headers *out, struct rbd_yfile *f, yaml_node_t *map,
-			const char *ctx, const char *dir)
+			const char *ctx, const char *dir, const struct rbd_load_opts *lo)
 {
 	size_t n;
 
@@ -203,7 +212,7 @@ void rbd_yheaders_parse(struct rbd_headers *out, struct rbd_yfile *f, yaml_node_
 		for (size_t j = 0; j < out->n; j++)
 			if (strcasecmp(out->v[j].name, name) == 0)
 				rbd_yerr(f, k, "%s: headers: %s given twice", ctx, name);
-		value = value_parse(f, v, ctx, name, dir);
+		value = value_parse(f, v, ctx, name, dir, lo);
 		if (!value)
 			continue;
 		out->v[out->n].name = rbd_strdup(name);

@@ -19,7 +19,10 @@
 #define INC_COLS "id, status, group_key, title, opened_at, resolved_at"
 #define ACT_COLS "id, incident_id, alert_id, rule, action, kind, state, rendered, dry_run, " \
 	"requires_approval, approvals_needed, decided_by, reason, exit_code, term_signal, " \
-	"output, result, created_at, started_at, finished_at"
+	"output, result, created_at, started_at, finished_at, expires_at, " \
+	"(SELECT count(*) FROM approvals p WHERE p.action_id = actions.id AND p.decision = 'approve'), " \
+	"(SELECT p.comment FROM approvals p WHERE p.action_id = actions.id AND p.comment IS NOT NULL " \
+	"ORDER BY p.ts DESC, p.operator DESC LIMIT 1)"
 
 static const char *const stmt_sql[ST_COUNT] = {
 	[ST_EVENT_ADD] = "INSERT INTO events (incident_id, ts, kind, actor, action_id, detail) "
@@ -75,6 +78,13 @@ static const char *const stmt_sql[ST_COUNT] = {
 		"VALUES (?1, NULL, ?2, ?3) ON CONFLICT (rule) DO UPDATE SET tripped_at = NULL, "
 		"reset_at = ?2, reset_by = ?3",
 	[ST_RUNNING] = "SELECT count(*) FROM actions WHERE state = ?1",
+	[ST_ACT_ALERT_RESOLVED] = "SELECT e.status = 'resolved' FROM actions x JOIN alerts e "
+		"ON e.id = x.alert_id WHERE x.id = ?1",
+	/* The best outcome of a rule's actions in an episode (?4 = 0) or incident (?4 = 1). */
+	[ST_AFTER_STATE] = "SELECT state FROM actions WHERE rule = ?1 AND "
+		"CASE WHEN ?4 THEN incident_id = ?3 ELSE alert_id = ?2 END "
+		"ORDER BY CASE state WHEN ?5 THEN 0 WHEN ?6 THEN 1 ELSE 2 END, id DESC "
+		"LIMIT 1",
 	[ST_NEXT_ACTION] = "SELECT id FROM actions WHERE state = ?1 AND id > ?2 ORDER BY id LIMIT 1",
 	[ST_EXPIRED] = "SELECT id FROM actions WHERE state = ?2 AND expires_at IS NOT NULL "
 		"AND expires_at <= ?1 ORDER BY id",

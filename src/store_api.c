@@ -78,6 +78,7 @@ const struct rbd_store_ops rbd_store_sq_ops = {
 	.tx_action_mark_dry_run = rbd_sq_tx_action_mark_dry_run,
 	.tx_action_finish = rbd_sq_tx_action_finish,
 	.tx_rule_counts = rbd_sq_tx_rule_counts,
+	.tx_after_state = rbd_sq_tx_after_state,
 	.tx_rule_trip = rbd_sq_tx_rule_trip,
 	.tx_rule_reset = rbd_sq_tx_rule_reset,
 	.tx_next_action = rbd_sq_tx_next_action,
@@ -95,6 +96,7 @@ const struct rbd_store_ops rbd_store_sq_ops = {
 	.store_alerts = rbd_sq_store_alerts,
 	.store_actions = rbd_sq_store_actions,
 	.store_action = rbd_sq_store_action,
+	.store_action_alert_resolved = rbd_sq_store_action_alert_resolved,
 	.store_open_firing = rbd_sq_store_open_firing,
 	.store_rule_stats = rbd_sq_store_rule_stats,
 	.store_action_state_counts = rbd_sq_store_action_state_counts,
@@ -145,6 +147,7 @@ const struct rbd_store_ops rbd_store_pg_ops = {
 	.tx_action_mark_dry_run = rbd_pg_tx_action_mark_dry_run,
 	.tx_action_finish = rbd_pg_tx_action_finish,
 	.tx_rule_counts = rbd_pg_tx_rule_counts,
+	.tx_after_state = rbd_pg_tx_after_state,
 	.tx_rule_trip = rbd_pg_tx_rule_trip,
 	.tx_rule_reset = rbd_pg_tx_rule_reset,
 	.tx_next_action = rbd_pg_tx_next_action,
@@ -162,6 +165,7 @@ const struct rbd_store_ops rbd_store_pg_ops = {
 	.store_alerts = rbd_pg_store_alerts,
 	.store_actions = rbd_pg_store_actions,
 	.store_action = rbd_pg_store_action,
+	.store_action_alert_resolved = rbd_pg_store_action_alert_resolved,
 	.store_open_firing = rbd_pg_store_open_firing,
 	.store_rule_stats = rbd_pg_store_rule_stats,
 	.store_action_state_counts = rbd_pg_store_action_state_counts,
@@ -437,6 +441,18 @@ int rbd_store_alerts(struct rbd_store *s, struct rbd_alert_rec **out, size_t *ou
 int rbd_store_actions(struct rbd_store *s, struct rbd_action_rec **out, size_t *out_n, int64_t incident_id, const char *state, int64_t limit)
 {
 	return RBD_STORE_OPS(s)->store_actions(s, out, out_n, incident_id, state, limit);
+}
+
+int rbd_tx_after_state(struct rbd_tx *tx, char *out, size_t out_size, const char *rule,
+		       int64_t alert_id, int64_t incident_id, bool whole_incident)
+{
+	return RBD_STORE_OPS(tx)->tx_after_state(tx, out, out_size, rule, alert_id, incident_id,
+						 whole_incident);
+}
+
+int rbd_store_action_alert_resolved(struct rbd_store *s, bool *out, int64_t action_id)
+{
+	return RBD_STORE_OPS(s)->store_action_alert_resolved(s, out, action_id);
 }
 
 int rbd_store_action(struct rbd_store *s, struct rbd_action_rec *out, int64_t id)

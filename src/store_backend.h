@@ -48,6 +48,7 @@ struct rbd_store_ops {
 	int (*tx_action_mark_dry_run)(struct rbd_tx *tx, int64_t id);
 	int (*tx_action_finish)(struct rbd_tx *tx, int64_t id, enum rbd_action_state state, bool has_exit, int exit_code, int term_signal, const char *output, const char *result, const char *reason, int64_t now_ms);
 	int (*tx_rule_counts)(struct rbd_tx *tx, struct rbd_rule_counts *out, const char *rule, const char *command_key, int64_t now_ms);
+	int (*tx_after_state)(struct rbd_tx *tx, char *out, size_t out_size, const char *rule, int64_t alert_id, int64_t incident_id, bool whole_incident);
 	int (*tx_rule_trip)(struct rbd_tx *tx, const char *rule, int64_t now_ms);
 	int (*tx_rule_reset)(struct rbd_tx *tx, const char *rule, const char *who, int64_t now_ms);
 	int (*tx_next_action)(struct rbd_tx *tx, int64_t *out_id, enum rbd_action_state state, int64_t after_id);
@@ -65,6 +66,7 @@ struct rbd_store_ops {
 	int (*store_alerts)(struct rbd_store *s, struct rbd_alert_rec **out, size_t *out_n, int64_t incident_id);
 	int (*store_actions)(struct rbd_store *s, struct rbd_action_rec **out, size_t *out_n, int64_t incident_id, const char *state, int64_t limit);
 	int (*store_action)(struct rbd_store *s, struct rbd_action_rec *out, int64_t id);
+	int (*store_action_alert_resolved)(struct rbd_store *s, bool *out, int64_t action_id);
 	int (*store_open_firing)(struct rbd_store *s, struct rbd_alert_rec **out, size_t *out_n);
 	int (*store_rule_stats)(struct rbd_store *s, struct rbd_rule_stats *out, const char *rule, int64_t now_ms);
 	int (*store_action_state_counts)(struct rbd_store *s, void (*fn)(void *ctx, const char *state, int64_t n), void *ctx);
@@ -119,6 +121,7 @@ int rbd_sq_tx_action_process(struct rbd_tx *tx, int64_t id, int64_t *pgid, int64
 int rbd_sq_tx_action_mark_dry_run(struct rbd_tx *tx, int64_t id);
 int rbd_sq_tx_action_finish(struct rbd_tx *tx, int64_t id, enum rbd_action_state state, bool has_exit, int exit_code, int term_signal, const char *output, const char *result, const char *reason, int64_t now_ms);
 int rbd_sq_tx_rule_counts(struct rbd_tx *tx, struct rbd_rule_counts *out, const char *rule, const char *command_key, int64_t now_ms);
+int rbd_sq_tx_after_state(struct rbd_tx *tx, char *out, size_t out_size, const char *rule, int64_t alert_id, int64_t incident_id, bool whole_incident);
 int rbd_sq_tx_rule_trip(struct rbd_tx *tx, const char *rule, int64_t now_ms);
 int rbd_sq_tx_rule_reset(struct rbd_tx *tx, const char *rule, const char *who, int64_t now_ms);
 int rbd_sq_tx_next_action(struct rbd_tx *tx, int64_t *out_id, enum rbd_action_state state, int64_t after_id);
@@ -136,6 +139,7 @@ int rbd_sq_store_incident(struct rbd_store *s, struct rbd_incident *out, int64_t
 int rbd_sq_store_alerts(struct rbd_store *s, struct rbd_alert_rec **out, size_t *out_n, int64_t incident_id);
 int rbd_sq_store_actions(struct rbd_store *s, struct rbd_action_rec **out, size_t *out_n, int64_t incident_id, const char *state, int64_t limit);
 int rbd_sq_store_action(struct rbd_store *s, struct rbd_action_rec *out, int64_t id);
+int rbd_sq_store_action_alert_resolved(struct rbd_store *s, bool *out, int64_t action_id);
 int rbd_sq_store_open_firing(struct rbd_store *s, struct rbd_alert_rec **out, size_t *out_n);
 int rbd_sq_store_rule_stats(struct rbd_store *s, struct rbd_rule_stats *out, const char *rule, int64_t now_ms);
 int rbd_sq_store_action_state_counts(struct rbd_store *s, void (*fn)(void *ctx, const char *state, int64_t n), void *ctx);
@@ -187,6 +191,7 @@ int rbd_pg_tx_action_process(struct rbd_tx *tx, int64_t id, int64_t *pgid, int64
 int rbd_pg_tx_action_mark_dry_run(struct rbd_tx *tx, int64_t id);
 int rbd_pg_tx_action_finish(struct rbd_tx *tx, int64_t id, enum rbd_action_state state, bool has_exit, int exit_code, int term_signal, const char *output, const char *result, const char *reason, int64_t now_ms);
 int rbd_pg_tx_rule_counts(struct rbd_tx *tx, struct rbd_rule_counts *out, const char *rule, const char *command_key, int64_t now_ms);
+int rbd_pg_tx_after_state(struct rbd_tx *tx, char *out, size_t out_size, const char *rule, int64_t alert_id, int64_t incident_id, bool whole_incident);
 int rbd_pg_tx_rule_trip(struct rbd_tx *tx, const char *rule, int64_t now_ms);
 int rbd_pg_tx_rule_reset(struct rbd_tx *tx, const char *rule, const char *who, int64_t now_ms);
 int rbd_pg_tx_next_action(struct rbd_tx *tx, int64_t *out_id, enum rbd_action_state state, int64_t after_id);
@@ -204,6 +209,7 @@ int rbd_pg_store_incident(struct rbd_store *s, struct rbd_incident *out, int64_t
 int rbd_pg_store_alerts(struct rbd_store *s, struct rbd_alert_rec **out, size_t *out_n, int64_t incident_id);
 int rbd_pg_store_actions(struct rbd_store *s, struct rbd_action_rec **out, size_t *out_n, int64_t incident_id, const char *state, int64_t limit);
 int rbd_pg_store_action(struct rbd_store *s, struct rbd_action_rec *out, int64_t id);
+int rbd_pg_store_action_alert_resolved(struct rbd_store *s, bool *out, int64_t action_id);
 int rbd_pg_store_open_firing(struct rbd_store *s, struct rbd_alert_rec **out, size_t *out_n);
 int rbd_pg_store_rule_stats(struct rbd_store *s, struct rbd_rule_stats *out, const char *rule, int64_t now_ms);
 int rbd_pg_store_action_state_counts(struct rbd_store *s, void (*fn)(void *ctx, const char *state, int64_t n), void *ctx);

@@ -187,6 +187,22 @@ int rbd_pg_store_action(struct rbd_store *bs, struct rbd_action_rec *out, int64_
 	return rc;
 }
 
+int rbd_pg_store_action_alert_resolved(struct rbd_store *bs, bool *out, int64_t action_id)
+{
+	struct pg_store *s = pg_store_of(bs);
+	PGconn *c = rbd_pg_reader_get(s);
+	struct pg_params p = { 0 };
+	int64_t v = 0;
+	int rc;
+
+	rbd_pg_p_i64(&p, action_id);
+	rc = rbd_pg_int(c, "SELECT CASE WHEN e.status = 'resolved' THEN 1 ELSE 0 END FROM actions x "
+			"JOIN alerts e ON e.id = x.alert_id WHERE x.id = $1", &p, &v, "alert of action");
+	rbd_pg_reader_put(s, c);
+	*out = !rc && v == 1;
+	return rc;
+}
+
 int rbd_pg_store_rule_stats(struct rbd_store *bs, struct rbd_rule_stats *out, const char *rule,
 			    int64_t now_ms)
 {

@@ -584,6 +584,32 @@ int rbd_pg_tx_rule_counts(struct rbd_tx *tx, struct rbd_rule_counts *out, const 
 	return rbd_pg_rule_counts(TXC(tx), out, rule, command_key, now_ms);
 }
 
+int rbd_pg_tx_after_state(struct rbd_tx *tx, char *out, size_t out_size, const char *rule,
+			  int64_t alert_id, int64_t incident_id, bool whole_incident)
+{
+	struct pg_params p = { 0 };
+	PGresult *r;
+
+	out[0] = '\0';
+	rbd_pg_p_text(&p, rule);
+	rbd_pg_p_i64(&p, alert_id);
+	rbd_pg_p_i64(&p, incident_id);
+	rbd_pg_p_bool(&p, whole_incident);
+	rbd_pg_p_text(&p, rbd_action_state_name(RBD_STATE_SUCCEEDED));
+	rbd_pg_p_text(&p, rbd_action_state_name(RBD_STATE_DRY_RUN));
+	/* The best outcome of a rule's actions in an episode ($4 false) or incident. */
+	r = rbd_pg_exec(TXC(tx), "SELECT state FROM actions WHERE rule = $1 AND CASE WHEN "
+			"$4::int = 1 THEN incident_id = $3 ELSE alert_id = $2 END ORDER BY CASE "
+			"state WHEN $5 THEN 0 WHEN $6 THEN 1 ELSE 2 END, id DESC LIMIT 1", &p, NULL,
+			"after state");
+	if (!r)
+		return rbd_pg_last_error();
+	if (PQntuples(r) > 0 && !PQgetisnull(r, 0, 0))
+		snprintf(out, out_size, "%s", PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return 0;
+}
+
 int rbd_pg_tx_rule_trip(struct rbd_tx *tx, const char *rule, int64_t now_ms)
 {
 	struct pg_params p = { 0 };

@@ -208,6 +208,22 @@ int rbd_sq_store_action(struct rbd_store *s, struct rbd_action_rec *out, int64_t
 	return rc;
 }
 
+int rbd_sq_store_action_alert_resolved(struct rbd_store *s, bool *out, int64_t action_id)
+{
+	struct conn *c = rbd_store_reader_get(s);
+	sqlite3_stmt *st = rbd_store_stmt(c, ST_ACT_ALERT_RESOLVED);
+	int64_t v = 0;
+	int rc = RBD_EUNAVAIL;
+
+	if (st) {
+		sqlite3_bind_int64(st, 1, action_id);
+		rc = rbd_store_step_int(c, st, &v, "alert of action");
+	}
+	*out = !rc && v == 1;
+	rbd_store_reader_put(s, c);
+	return rc;
+}
+
 int rbd_sq_store_rule_stats(struct rbd_store *s, struct rbd_rule_stats *out, const char *rule,
 			 int64_t now_ms)
 {

@@ -362,6 +362,9 @@ void rbd_store_read_action(sqlite3_stmt *st, struct rbd_action_rec *a)
 	a->created_ms = sqlite3_column_int64(st, 17);
 	a->started_ms = sqlite3_column_int64(st, 18);
 	a->finished_ms = sqlite3_column_int64(st, 19);
+	a->expires_ms = sqlite3_column_int64(st, 20);
+	a->approvals_given = sqlite3_column_int(st, 21);
+	a->comment = rbd_store_col_text(st, 22);
 }
 
 int rbd_store_get_action(struct conn *c, struct rbd_action_rec *out, int64_t id)
@@ -627,6 +630,33 @@ int rbd_sq_tx_rule_counts(struct rbd_tx *tx, struct rbd_rule_counts *out, const 
 		       const char *command_key, int64_t now_ms)
 {
 	return rbd_store_rule_counts(tx->c, out, rule, command_key, now_ms);
+}
+
+int rbd_sq_tx_after_state(struct rbd_tx *tx, char *out, size_t out_size, const char *rule,
+		       int64_t alert_id, int64_t incident_id, bool whole_incident)
+{
+	sqlite3_stmt *st = rbd_store_stmt(tx->c, ST_AFTER_STATE);
+	int rc;
+
+	out[0] = '\0';
+	if (!st)
+		return RBD_EUNAVAIL;
+	rbd_store_bind_text(st, 1, rule);
+	sqlite3_bind_int64(st, 2, alert_id);
+	sqlite3_bind_int64(st, 3, incident_id);
+	sqlite3_bind_int(st, 4, whole_incident);
+	rbd_store_bind_text(st, 5, rbd_action_state_name(RBD_STATE_SUCCEEDED));
+	rbd_store_bind_text(st, 6, rbd_action_state_name(RBD_STATE_DRY_RUN));
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const unsigned char *t = sqlite3_column_text(st, 0);
+
+		snprintf(out, out_size, "%s", t ? (const char *)t : "");
+		rc = SQLITE_DONE;
+	}
+	rc = rc == SQLITE_DONE ? 0 : rbd_store_db_error(tx->c->db, rc, "after state");
+	sqlite3_reset(st);
+	return rc;
 }
 
 int rbd_sq_tx_rule_trip(struct rbd_tx *tx, const char *rule, int64_t now_ms)

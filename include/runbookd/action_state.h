@@ -3,7 +3,7 @@
  * (as stored and served), its properties, its timeline event and the transitions
  * allowed out of it. Every module asks this table instead of comparing strings.
  *
- *   planned ----------+--> running --> succeeded | failed | timed_out | interrupted
+ *   planned ----------+--> running --> succeeded | failed | timed_out | interrupted | cancelled
  *   pending_approval -+--> approved --^
  *        |                (planned and approved may also end skipped, dry_run,
  *        +--> rejected | expired | cancelled      cancelled or failed unrun)

@@ -17,6 +17,7 @@
 #include "runbookd/secrets.h"
 
 struct rbd_nameset;
+struct rbd_load_opts;
 
 enum rbd_mode { RBD_MODE_DRY_RUN, RBD_MODE_ENFORCE };
 
@@ -116,6 +117,17 @@ struct rbd_config {
 		int64_t session_idle_ms;      /* default 30m */
 		int64_t session_max_ms;       /* default 12h */
 	} ui;                         /* the browser console: `ui:` */
+	const struct rbd_load_opts *load; /* borrowed, only while rbd_config_load runs */
+};
+
+/* How a load treats what only the deployment's machine has (check --syntax-only). */
+struct rbd_load_opts {
+	bool syntax_only;             /* token sources are not read and run programs are
+	                               * not looked up; everything else is validated */
+	const char *root;             /* absolute paths in the config (rules, token files,
+	                               * database) resolve under this directory; NULL: / */
+	struct rbd_diag *warnings;    /* warnings go here ("FILE:LINE: warning: ...")
+	                               * instead of the log; may be NULL */
 };
 
 /*
@@ -131,6 +143,15 @@ struct rbd_config {
  * call it from one thread at a time (a reload builds a new config).
  */
 int rbd_config_load(struct rbd_config **out, const char *path, struct rbd_diag *diag);
+/* The same with options (opts may be NULL: as rbd_config_load). */
+int rbd_config_load_opts(struct rbd_config **out, const char *path, struct rbd_diag *diag,
+			 const struct rbd_load_opts *opts);
+/* During a load: a path written in the config, resolved against dir (the config file's
+ * directory) and, when absolute, under opts->root. New string. */
+char *rbd_config_path(const struct rbd_config *cfg, const char *dir, const char *path);
+/* During a load: a warning about FILE:LINE, to opts->warnings or else to the log. */
+void rbd_config_warn(const struct rbd_config *cfg, const char *file, int line, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 void rbd_config_free(struct rbd_config *cfg);
 
 /*

@@ -32,6 +32,12 @@ struct rbd_exec_opts {
 	/* Called in the parent right after the child started (may be NULL). */
 	void (*on_spawn)(void *ctx, pid_t pid);
 	void *ctx;
+	/* Asked about every cancel_poll_ms (0 means 250) while the child runs, from this
+	 * thread (may be NULL): true ends it like a deadline (SIGTERM to the group, SIGKILL
+	 * after the grace) and sets out->cancelled instead of out->timed_out. */
+	bool (*should_cancel)(void *cancel_ctx);
+	void *cancel_ctx;
+	int64_t cancel_poll_ms;
 };
 
 struct rbd_exec_result {
@@ -39,6 +45,7 @@ struct rbd_exec_result {
 	int exit_code;
 	int term_signal;              /* signal that ended it, else 0 */
 	bool timed_out;               /* the deadline passed and the group was signalled */
+	bool cancelled;               /* should_cancel said so and the group was signalled */
 	char *output;                 /* stdout+stderr interleaved, NUL-terminated; owned */
 	size_t output_len;            /* bytes kept (<= output_cap) */
 	uint64_t output_total;        /* bytes the child wrote in all */

@@ -22,7 +22,8 @@ enum rbd_gate {
 	RBD_GATE_RATE_LIMIT,      /* max_runs_per_hour reached: skipped */
 	RBD_GATE_APPROVAL,        /* waits for operators */
 	RBD_GATE_PAUSED,          /* kill switch: waits */
-	RBD_GATE_CONCURRENCY      /* max_concurrent_actions running: waits */
+	RBD_GATE_CONCURRENCY,     /* max_concurrent_actions running: waits */
+	RBD_GATE_AFTER            /* after: no action of the named rules succeeded: skipped */
 };
 
 /* "pass", "param_refused", "dry_run", "circuit_open", "cooldown", "rate_limited", ... */

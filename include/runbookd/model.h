@@ -56,6 +56,9 @@ struct rbd_action_rec {
 	int64_t created_ms;
 	int64_t started_ms;         /* 0: null */
 	int64_t finished_ms;        /* 0: null */
+	int64_t expires_ms;         /* approval deadline; 0: null */
+	int approvals_given;        /* distinct operators who approved */
+	char *comment;              /* the latest decision comment; NULL */
 };
 
 struct rbd_event {

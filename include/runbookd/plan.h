@@ -27,6 +27,8 @@ struct rbd_plan {
 	char *rendered_json;           /* the exact argv / request; NULL when refused */
 	char *command_key;             /* the cooldown key; NULL when refused */
 	bool needs_counts;             /* the gates read the rule's counters (by command_key) */
+	bool needs_after;              /* the rule has after: the store says whether its
+	                                * mitigation succeeded (also in dry-run) */
 };
 
 struct rbd_plans {

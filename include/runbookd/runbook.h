@@ -42,9 +42,14 @@ struct rbd_action_def {
 	struct rbd_param_spec *params;
 	size_t n_params;
 	int64_t timeout_ms;           /* default 60s */
+	bool allow_interpreter;       /* run: the program evaluates an argument as code and
+	                               * the config says it knows (a warning, not an error) */
+	bool cancel_on_resolve;       /* run: killed (cancelled) when its alert resolves */
 };
 
 enum rbd_rule_on { RBD_ON_FIRING, RBD_ON_RESOLVED };
+/* Where `after:` looks for a succeeded action of the named rules. */
+enum rbd_after_scope { RBD_AFTER_EPISODE, RBD_AFTER_INCIDENT };
 
 struct rbd_rule {
 	char *name;
@@ -64,6 +69,11 @@ struct rbd_rule {
 	int64_t cooldown_ms;                   /* 0: none */
 	int max_runs_per_hour;                 /* 0: unlimited */
 	int max_failures_per_hour;             /* 0: no breaker */
+	char **after;                          /* on: resolved only: plans only when an
+	                                        * action of one of these rules succeeded */
+	size_t n_after;
+	int after_line;
+	enum rbd_after_scope after_scope;      /* default episode */
 };
 
 /* Lookups by name; borrowed from cfg; NULL when absent. */

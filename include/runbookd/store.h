@@ -189,10 +189,20 @@ struct rbd_rule_counts {
 	int64_t last_run_same_key;    /* started_at of the last run with this key; 0: none */
 	int64_t tripped_at;           /* 0: breaker closed */
 	int running;                  /* actions in state running (all rules) */
+	/* after: (filled by the planner, not by rbd_tx_rule_counts) */
+	bool after_checked;           /* the rule has after: and the store was asked */
+	bool after_met;               /* an action of an after: rule succeeded in scope
+	                               * (or, for a dry-run plan, was recorded dry_run) */
+	char after_seen[256];         /* what was found, for the skip reason */
 };
 int rbd_tx_rule_counts(struct rbd_tx *tx, struct rbd_rule_counts *out, const char *rule,
 		       const char *command_key, int64_t now_ms);
 int rbd_tx_rule_trip(struct rbd_tx *tx, const char *rule, int64_t now_ms);
+/* The best state among rule's actions for one episode (alert_id) or, with
+ * whole_incident, one incident: "succeeded" if any, else "dry_run" if any, else the
+ * latest one's state; "" when the rule planned nothing there. */
+int rbd_tx_after_state(struct rbd_tx *tx, char *out, size_t out_size, const char *rule,
+		       int64_t alert_id, int64_t incident_id, bool whole_incident);
 int rbd_tx_rule_reset(struct rbd_tx *tx, const char *rule, const char *who, int64_t now_ms);
 
 /* Next action in the given state (ordered by id) after after_id, 0 when none. */
@@ -240,6 +250,8 @@ int rbd_store_alerts(struct rbd_store *s, struct rbd_alert_rec **out, size_t *ou
 int rbd_store_actions(struct rbd_store *s, struct rbd_action_rec **out, size_t *out_n,
 		      int64_t incident_id, const char *state, int64_t limit);
 int rbd_store_action(struct rbd_store *s, struct rbd_action_rec *out, int64_t id);
+/* Has the alert (episode) of action_id resolved? *out false on any error. */
+int rbd_store_action_alert_resolved(struct rbd_store *s, bool *out, int64_t action_id);
 /* Alerts still firing in open incidents (for reconciliation with Alertmanager). */
 int rbd_store_open_firing(struct rbd_store *s, struct rbd_alert_rec **out, size_t *out_n);
 struct rbd_rule_stats {

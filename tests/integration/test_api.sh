@@ -103,7 +103,7 @@ api POST /api/v1/actions/1/approve "$VIEWER" >/dev/null; check "approve as viewe
 api POST /api/v1/actions/77/approve "$OPERATOR" >/dev/null; check "approve unknown 404" "$(status)" 404
 
 # --- kill switch
-r=$(api POST /api/v1/pause "$OPERATOR"); check "pause" "$(status) $(echo "$r" | jq -c .)" '200 {"paused":true}'
+r=$(api POST /api/v1/pause "$OPERATOR"); check "pause" "$(status) $(echo "$r" | jq -c '{paused, by}')" '200 {"paused":true,"by":"alice"}'
 api POST /api/v1/pause "$VIEWER" >/dev/null; check "pause as viewer 403" "$(status)" 403
 check_match "paused metric" "$(api GET /metrics '')" 'runbookd_paused 1'
 api POST /api/v1/resume "$OPERATOR" >/dev/null; check "resume" "$(status)" 200

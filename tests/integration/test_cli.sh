@@ -144,7 +144,7 @@ printf '#!/bin/sh\necho "$@" >> %s/tool-ran\n' "$T" > "$TOOL"
 chmod +x "$TOOL"
 sed 's/^mode: dry-run$/mode: enforce/' "$S/runbookd.yaml" > "$S/enforce.yaml"
 # sim CONFIG ARGS...: simulate with the stand-in tool first in PATH
-sim() { local c=$1; shift; PATH="$T/bin:$PATH" cli simulate -c "$S/$c" "$@"; }
+sim() { local c=$1; shift; PATH="$T/bin:$PATH" cli simulate -o json -c "$S/$c" "$@"; }
 summary() { jq -c '[.alerts[] | [.fingerprint, .status, [.matches[] | [.rule, .state, .gate, .rendered.argv]]]]' "$T/out"; }
 
 declare -A DRY ENF

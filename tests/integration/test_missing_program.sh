@@ -18,7 +18,7 @@ YAML
 PATH=/usr/bin:/bin "$RBD_BIN" check -c "$T/runbookd.yaml" >/dev/null 2>"$T/err"
 check "dry-run: config loads without the program" "$?" 0
 check_match "dry-run: says so" "$(cat "$T/err")" 'program not found on PATH'
-out=$("$RBD_BIN" simulate -c "$T/runbookd.yaml" "$FIX/firing-high-error-rate.json" 2>/dev/null)
+out=$("$RBD_BIN" simulate -o json -c "$T/runbookd.yaml" "$FIX/firing-high-error-rate.json" 2>/dev/null)
 check "dry-run: plan shows the bare name" "$(echo "$out" | jq -c '.alerts[0].matches[0] | [.state, .rendered.argv[0]]')" '["dry_run","no-such-program-rbd"]'
 sed -i 's/^mode: dry-run/mode: enforce/' "$T/runbookd.yaml"
 "$RBD_BIN" check -c "$T/runbookd.yaml" >/dev/null 2>"$T/err"

@@ -6,8 +6,11 @@ fails=0
 hits=$(grep -nE '\b(system|popen|sprintf|vsprintf|strcpy|strcat|gets|atoi|atol)[[:space:]]*\(' \
        -r src include | grep -vE '^[^:]+:[0-9]+:[[:space:]]*(\*|//)')
 if [ -n "$hits" ]; then echo "FAIL banned calls:"; echo "$hits"; fails=$((fails+1)); else echo "ok   no banned calls"; fi
-# A shell by name anywhere, or an exec outside the one module that executes.
-hits=$( (grep -nE '"(/usr)?(/bin/)?(ba|da|z)?sh"' -r src include;
+# A shell by name anywhere, or an exec outside the one module that executes. The one
+# exception: the line of actions_load.c's table of interpreters that a config may not template
+# (marked "names refused, never run"), which names shells in order to refuse them.
+hits=$( (grep -nE '"(/usr)?(/bin/)?(ba|da|z)?sh"' -r src include |
+           grep -vE '^src/actions_load\.c:[0-9]+:.*/\* names refused, never run \*/$';
          grep -nE '\bexec(l|lp|le|v|vp|vpe)[[:space:]]*\(' -r src | grep -v '^src/exec.c:') |
        grep -vE '^[^:]+:[0-9]+:[[:space:]]*(\*|//)')
 if [ -n "$hits" ]; then echo "FAIL shell invocations:"; echo "$hits"; fails=$((fails+1)); else echo "ok   no shell invocations"; fi

@@ -831,7 +831,7 @@ static void test_config__action_errors(void)
 	}
 	CHECK(action_error("  x:\n    run: [\"true\"]\n    retries: 3\n", 9,
 			   "action x: unknown key \"retries\" (expected one of: run, http, silence, "
-			   "params, timeout)"));
+			   "params, timeout, allow_interpreter, cancel_on_resolve)"));
 	CHECK(action_error("  x:\n    http: { method: TRACE, url: \"http://h/\" }\n", 8,
 			   "action x: http: method: \"TRACE\" is not one of GET, POST, PUT, PATCH, DELETE"));
 	CHECK(action_error("  x:\n    http: { method: GET, url: \"file:///etc/passwd\" }\n", 8,
@@ -936,7 +936,7 @@ static void test_config__rule_errors(void)
 		 "    cooldwn: 5m\n", p);
 	CHECK(rule_error(buf, 11, "rule r: unknown key \"cooldwn\" (expected one of: name, description, "
 			 "matchers, on, action, params, approval, dry_run, approvals, cooldown, "
-			 "max_runs_per_hour, max_failures_per_hour)"));
+			 "max_runs_per_hour, max_failures_per_hour, after, scope)"));
 	snprintf(buf, sizeof(buf), "  - name: r\n    matchers: ['a=\"b\"']\n    action: restart\n%s"
 		 "    on: pending\n", p);
 	CHECK(rule_error(buf, 11, "rule r: on: \"pending\" is not firing or resolved"));
@@ -963,13 +963,13 @@ static void test_config__rule_errors(void)
 	CHECK(rule_error("  - name: r\n    matchers: ['a=\"b\"']\n    action: restart\n", 7,
 			 "rule r: params: action restart needs param \"service\""));
 	CHECK(rule_error("  - matchers: ['a=\"b\"']\n    action: restart\n"
-			 "    params: { service: x }\n", 7, "rules[0]: missing required key \"name\""));
+			 "    params: { service: app }\n", 7, "rules[0]: missing required key \"name\""));
 	CHECK(rule_error("  - name: \"a/b\"\n    matchers: ['a=\"b\"']\n    action: restart\n"
-			 "    params: { service: x }\n", 7,
+			 "    params: { service: app }\n", 7,
 			 "rules[0]: name: \"a/b\" must be 1-128 of A-Z a-z 0-9 _ - ."));
 	CHECK(rule_error("  - name: r\n    matchers: ['a=\"b\"']\n    action: restart\n"
-			 "    params: { service: x }\n  - name: r\n    matchers: ['a=\"b\"']\n"
-			 "    action: restart\n    params: { service: x }\n", 11,
+			 "    params: { service: app }\n  - name: r\n    matchers: ['a=\"b\"']\n"
+			 "    action: restart\n    params: { service: app }\n", 11,
 			 "rule \"r\" is already defined at <tmp>:7"));
 }
 

@@ -622,6 +622,63 @@ static void write_file(const char *path, mode_t mode)
 	chmod(path, mode);
 }
 
+/* should_cancel: asked while the child runs; true ends it like a deadline, but
+ * reported as cancelled (not timed_out); never asked when NULL. */
+static bool cancel_after(void *ctx)
+{
+	int *calls = ctx;
+
+	return ++*calls >= 3;
+}
+
+static bool never_cancel(void *ctx)
+{
+	int *calls = ctx;
+
+	++*calls;
+	return false;
+}
+
+static void test_exec__should_cancel(void)
+{
+	const char *sleeper[] = { "/bin/sleep", "60", NULL };
+	const char *quick[] = { "/bin/sh", "-c", "echo out; exit 3", NULL };
+	struct rbd_exec_opts o = opts_for(sleeper);
+	struct rbd_exec_result r;
+	int calls = 0;
+
+	o.timeout_ms = 30000;
+	o.grace_ms = 500;
+	o.should_cancel = cancel_after;
+	o.cancel_ctx = &calls;
+	o.cancel_poll_ms = 50;
+	REQUIRE(rbd_exec_run(&r, &o) == 0);
+	CHECK(r.cancelled);
+	CHECK(!r.timed_out);
+	CHECK(!r.exited);
+	CHECK_INT(r.term_signal, SIGTERM);
+	CHECK_INT(calls, 3);
+	CHECK(r.duration_ms >= 100);
+	CHECK(r.duration_ms < 3000);
+	rbd_exec_result_clear(&r);
+
+	/* asked, never true: runs to its own end */
+	o = opts_for(quick);
+	calls = 0;
+	o.should_cancel = never_cancel;
+	o.cancel_ctx = &calls;
+	REQUIRE(rbd_exec_run(&r, &o) == 0);
+	CHECK(!r.cancelled);
+	CHECK(r.exited);
+	CHECK_INT(r.exit_code, 3);
+	CHECK(calls >= 1);
+	CHECK_STR(r.output, "out\n");
+	rbd_exec_result_clear(&r);
+
+	o.cancel_poll_ms = -1;
+	CHECK_INT(rbd_exec_run(&r, &o), RBD_EINVAL);
+}
+
 static void test_exec__resolve(void)
 {
 	char a[] = "/tmp/rbd-exec-paXXXXXX", b[] = "/tmp/rbd-exec-pbXXXXXX";
@@ -771,6 +828,7 @@ static const struct rbd_test_case cases[] = {
 	RBD_TEST(test_exec__missing_program),
 	RBD_TEST(test_exec__sigchld_ignored_is_an_error),
 	RBD_TEST(test_exec__concurrent_runs),
+	RBD_TEST(test_exec__should_cancel),
 	RBD_TEST(test_exec__resolve),
 	RBD_TEST(test_exec__start_time_and_orphan_kill),
 };

@@ -288,6 +288,47 @@ static void test_gates__plan_quorum_reason(void)
 	CHECK(strstr(reason, "2 operator approvals") != NULL);
 }
 
+/* after: an unmet condition skips the plan (before dry-run and approval), naming
+ * what was found; a met one changes nothing; refusal by a param still comes first. */
+static const char *plan_after(enum rbd_gate *g, const struct rbd_config *cfg,
+			      const struct rbd_rule *r, const char *refused,
+			      const struct rbd_rule_counts *k, char *reason, size_t len)
+{
+	return rbd_action_state_name(rbd_plan_state(g, cfg, r, refused, k, NOW, reason, len));
+}
+
+static void test_gates__plan_after(void)
+{
+	struct rbd_config cfg = config(RBD_MODE_ENFORCE, 4);
+	struct rbd_rule r = rule_plain();
+	struct rbd_rule_counts k;
+	enum rbd_gate g;
+	char reason[512];
+	const size_t n = sizeof(reason);
+
+	memset(&k, 0, sizeof(k));
+	k.after_checked = true;
+	snprintf(k.after_seen, sizeof(k.after_seen), "limit-writes: action cancelled");
+	r.approval = true;
+	CHECK_STR(plan_after(&g, &cfg, &r, NULL, &k, reason, n), "skipped");
+	CHECK_INT(g, RBD_GATE_AFTER);
+	CHECK_STR(rbd_gate_name(g), "after_not_met");
+	CHECK_STR(reason, "after_not_met: limit-writes: action cancelled");
+	cfg.mode = RBD_MODE_DRY_RUN;
+	CHECK_STR(plan_after(&g, &cfg, &r, NULL, &k, reason, n), "skipped");
+	CHECK_INT(g, RBD_GATE_AFTER);
+	CHECK_STR(plan_after(&g, &cfg, &r, "param service: value \"x\" refused", &k, reason, n),
+		  "skipped");
+	CHECK_INT(g, RBD_GATE_PARAM_REFUSED);
+	k.after_met = true;
+	CHECK_STR(plan_after(&g, &cfg, &r, NULL, &k, reason, n), "dry_run");
+	cfg.mode = RBD_MODE_ENFORCE;
+	CHECK_STR(plan_after(&g, &cfg, &r, NULL, &k, reason, n), "pending_approval");
+	k.after_checked = false;
+	k.after_met = false;
+	CHECK_STR(plan_after(&g, &cfg, &r, NULL, &k, reason, n), "pending_approval");
+}
+
 /* ---- rbd_gate_start ---- */
 
 struct start_row {
@@ -372,6 +413,7 @@ static const struct rbd_test_case cases[] = {
 	RBD_TEST(test_gates__breaker_reason_names_the_reset),
 	RBD_TEST(test_gates__plan_state_table),
 	RBD_TEST(test_gates__plan_quorum_reason),
+	RBD_TEST(test_gates__plan_after),
 	RBD_TEST(test_gates__start_table),
 	RBD_TEST(test_gates__start_unlimited_rule),
 };

@@ -87,6 +87,7 @@ static struct rbd_action_rec run_action(void)
 		.dry_run = false, .requires_approval = true, .approvals_needed = 1,
 		.decided_by = "alice", .has_exit_code = true, .exit_code = 0,
 		.created_ms = T0, .started_ms = T0 + 1000, .finished_ms = T0 + 3500,
+		.expires_ms = T0 + 600000, .approvals_given = 1, .comment = "go ahead",
 	};
 	return x;
 }
@@ -104,6 +105,8 @@ static void test_model__action_run_shape(void)
 		  "\"created_at\":\"2026-11-25T07:55:47.033Z\","
 		  "\"started_at\":\"2026-11-25T07:55:48.033Z\","
 		  "\"finished_at\":\"2026-11-25T07:55:50.533Z\","
+		  "\"expires_at\":\"2026-11-25T08:05:47.033Z\","
+		  "\"approvals\":{\"given\":1,\"needed\":1},\"comment\":\"go ahead\","
 		  "\"kind\":\"run\",\"request\":null}");
 	free(s);
 }
