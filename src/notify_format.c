@@ -155,13 +155,17 @@ static void add_links(cJSON *o, const struct rbd_notice *n)
 	if (!base[0])
 		return;
 	l = cJSON_AddObjectToObject(o, "links");
-	snprintf(url, sizeof(url), "%s/api/v1/incidents/%lld", base, (long long)incident_id_of(n));
+	/* People open these in a browser: the console's pages (the API needs a bearer
+	 * header a browser cannot send); incident_api is for programs. */
+	snprintf(url, sizeof(url), "%s/ui/incidents/%lld", base, (long long)incident_id_of(n));
 	cJSON_AddStringToObject(l, "incident", url);
-	snprintf(url, sizeof(url), "%s/api/v1/incidents/%lld/timeline?format=md", base,
+	snprintf(url, sizeof(url), "%s/ui/incidents/%lld/export.md", base,
 		 (long long)incident_id_of(n));
 	cJSON_AddStringToObject(l, "report", url);
-	snprintf(url, sizeof(url), "%s/api/v1/actions?state=pending_approval", base);
+	snprintf(url, sizeof(url), "%s/ui/approvals", base);
 	cJSON_AddStringToObject(l, "approvals", url);
+	snprintf(url, sizeof(url), "%s/api/v1/incidents/%lld", base, (long long)incident_id_of(n));
+	cJSON_AddStringToObject(l, "incident_api", url);
 }
 
 char *rbd_notice_json(const struct rbd_notice *n)
@@ -282,7 +286,7 @@ char *rbd_notice_slack(const struct rbd_notice *n)
 
 	summary_line(&t, n, cmd ? cmd : "", true);
 	if (base[0])
-		rbd_buf_printf(&t, " %s/api/v1/incidents/%lld", base, (long long)inc);
+		rbd_buf_printf(&t, " %s/ui/incidents/%lld", base, (long long)inc);
 	/* Mattermost shows only the text: it carries the command to approve as well. */
 	if (n->event == RBD_NEV_PENDING_APPROVAL && n->action) {
 		rbd_buf_puts(&t, "\nApprove: `");
@@ -345,9 +349,9 @@ char *rbd_notice_slack(const struct rbd_notice *n)
 	}
 	if (base[0]) {
 		rbd_buf_reset(&m);
-		rbd_buf_printf(&m, "<%s/api/v1/incidents/%lld|Incident #%lld> · "
-			       "<%s/api/v1/incidents/%lld/timeline?format=md|Report> · "
-			       "<%s/api/v1/actions?state=pending_approval|Pending approvals>",
+		rbd_buf_printf(&m, "<%s/ui/incidents/%lld|Incident #%lld> · "
+			       "<%s/ui/incidents/%lld/export.md|Report> · "
+			       "<%s/ui/approvals|Pending approvals>",
 			       base, (long long)inc, (long long)inc, base, (long long)inc, base);
 		cJSON_AddItemToArray(blocks, section(rbd_buf_cstr(&m)));
 	}

@@ -283,7 +283,7 @@ static void md_header(struct out *o, const struct words *w, const struct rbd_inc
 		struct rbd_buf u = RBD_BUF_INIT(MD_CODE_MAX);
 
 		scratch_put(&u, link_base);
-		scratch_put(&u, "/api/v1/incidents/");
+		scratch_put(&u, "/ui/incidents/");
 		putf(o, "- **%s:** ", w->link);
 		if (!rbd_buf_printf(&u, "%" PRId64, inc->id))
 			rbd_md_url(o, rbd_buf_cstr(&u), MD_CODE_MAX);

@@ -88,20 +88,21 @@ id=$(sql "select id from actions where rule = 'annotate-approved'")
 check "action waits for approval" "$(wait_state "$id" pending_approval)" pending_approval
 s=$(wait_hook '[.[] | select(.path=="/hook/slack") | .body | fromjson | select(.text | test("wants to run"))][0]')
 check "slack message has text and blocks" "$(echo "$s" | jq -r '(.text | type) + " " + (.blocks | type)')" "string array"
-check_match "slack text links the incident on external_url" "$(echo "$s" | jq -r .text | head -1)" "$EXT/api/v1/incidents/$inc\$"
+check_match "slack text links the incident on external_url" "$(echo "$s" | jq -r .text | head -1)" "$EXT/ui/incidents/$inc\$"
 check "slack text carries the approve curl (Mattermost shows only the text)" "$(echo "$s" | jq -r .text | sed -n 2p)" "Approve: \`curl -X POST -H \"Authorization: Bearer \$RUNBOOKD_TOKEN\" $EXT/api/v1/actions/$id/approve\`"
 check "slack header names the incident" "$(echo "$s" | jq -r '.blocks[0].text.text')" "Incident #$inc: $(api GET "/api/v1/incidents/$inc" "$VIEWER" | jq -r .incident.title)"
 blocks=$(echo "$s" | jq -r '[.blocks[] | .text.text] | join("\n")')
 check_match "slack shows the exact command" "$blocks" "POST $ECHO/hook/grafana/api/annotations"
 check_match "slack shows the gate" "$blocks" 'Gate:\* approval: 2 operators must approve'
-check_match "slack links incident and approvals" "$blocks" "<$EXT/api/v1/incidents/$inc\\|Incident #$inc>.*<$EXT/api/v1/actions\\?state=pending_approval\\|Pending approvals>"
+check_match "slack links incident and approvals" "$blocks" "<$EXT/ui/incidents/$inc\\|Incident #$inc>.*<$EXT/ui/approvals\\|Pending approvals>"
 check_match "slack has the approve curl naming \$RUNBOOKD_TOKEN" "$blocks" "curl -X POST -H \"Authorization: Bearer \\\$RUNBOOKD_TOKEN\" $EXT/api/v1/actions/$id/approve"
 check "header value from a file reached the receiver" "$(hooks | jq -r '[.[] | select(.path=="/hook/slack")][0].headers["x-hook-key"]')" "$HOOK_SECRET"
 check "the json target has no such header" "$(hooks | jq -r '[.[] | select(.path=="/hook/json")][0].headers["x-hook-key"]')" null
 j=$(wait_hook '[.[] | select(.path=="/hook/json") | .body | fromjson | select(.kind=="action.pending_approval")][0]')
 check "json keeps its shape" "$(echo "$j" | jq -c '[.kind, .incident_id, .action.id, (.approve|type), (.reject|type), (.text|type)]')" "[\"action.pending_approval\",$inc,$id,\"string\",\"string\",\"string\"]"
 check "json approve command on external_url" "$(echo "$j" | jq -r .approve)" "curl -X POST -H \"Authorization: Bearer \$RUNBOOKD_TOKEN\" $EXT/api/v1/actions/$id/approve"
-check "json links" "$(echo "$j" | jq -r .links.incident)" "$EXT/api/v1/incidents/$inc"
+check "json links the console page" "$(echo "$j" | jq -r .links.incident)" "$EXT/ui/incidents/$inc"
+check "json links the API too" "$(echo "$j" | jq -r .links.incident_api)" "$EXT/api/v1/incidents/$inc"
 
 # --- the dead receiver: three attempts, then counted as a failure; ingest unaffected
 slow=0

@@ -78,7 +78,7 @@ for lang in en ko; do
 done
 H=$T/en.html
 sec() { sed -n "/<h2>$1<\/h2>/,/<h2>/p" "$2"; }
-check_match "incident link on external_url" "$(head -20 "$H")" "<a href=\"$EXT/api/v1/incidents/$inc\">"
+check_match "incident link on external_url" "$(head -20 "$H")" "<a href=\"$EXT/ui/incidents/$inc\">"
 check_match "symptom quotes summary and description" "$(sec Symptom "$H" | tr "\n" " ")" '5xx rate above 5%<br /> *payment-api 5xx at 25%'
 check_match "symptom links runbook_url" "$(sec Symptom "$H")" '<a href="https://wiki.example.com/runbook#2.1">'
 check_match "quorum 2/2 with who" "$(sec Actions "$H")" "approved by (alice,bob|bob,alice) \(2/2\)"

@@ -74,12 +74,12 @@ static void test_notify_format__slack_pending(void)
 	CHECK(strstr(t, "```/usr/bin/docker compose restart app```") != NULL);
 	CHECK(strstr(t, "*Gate:* approval: 2 operators must approve") != NULL);
 	CHECK(strstr(t, "*Decided by:* nobody yet") != NULL);
-	CHECK(strstr(t, "<https://rb.example.com/x/api/v1/incidents/7|Incident #7>") != NULL);
-	CHECK(strstr(t, "<https://rb.example.com/x/api/v1/actions?state=pending_approval|Pending approvals>") != NULL);
+	CHECK(strstr(t, "<https://rb.example.com/x/ui/incidents/7|Incident #7>") != NULL);
+	CHECK(strstr(t, "<https://rb.example.com/x/ui/approvals|Pending approvals>") != NULL);
 	CHECK(strstr(t, "curl -X POST -H \"Authorization: Bearer $RUNBOOKD_TOKEN\" "
 			"https://rb.example.com/x/api/v1/actions/42/approve") != NULL);
 	CHECK(strstr(cJSON_GetStringValue(cJSON_GetObjectItem(o, "text")),
-		     "https://rb.example.com/x/api/v1/incidents/7") != NULL);
+		     "https://rb.example.com/x/ui/incidents/7") != NULL);
 	free(t);
 	cJSON_Delete(o);
 	free(body);
@@ -151,7 +151,7 @@ static void test_notify_format__json_shape(void)
 	CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItem(o, "rule")), "errors-restart");
 	CHECK_INT(cJSON_GetObjectItem(o, "incident_id")->valuedouble, 7);
 	CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(o, "links"), "report")),
-		  "http://h:1/api/v1/incidents/7/timeline?format=md");
+		  "http://h:1/ui/incidents/7/export.md");
 	CHECK(strstr(cJSON_GetStringValue(cJSON_GetObjectItem(o, "text")), "rule errors-restart tripped") != NULL);
 	cJSON_Delete(o);
 	free(body);
