@@ -642,7 +642,9 @@ static bool never_cancel(void *ctx)
 static void test_exec__should_cancel(void)
 {
 	const char *sleeper[] = { "/bin/sleep", "60", NULL };
-	const char *quick[] = { "/bin/sh", "-c", "echo out; exit 3", NULL };
+	/* Long enough to be asked at least once: a child that is already gone
+	 * when supervision starts is never asked, and that is right. */
+	const char *quick[] = { "/bin/sh", "-c", "sleep 0.2; echo out; exit 3", NULL };
 	struct rbd_exec_opts o = opts_for(sleeper);
 	struct rbd_exec_result r;
 	int calls = 0;
@@ -667,6 +669,7 @@ static void test_exec__should_cancel(void)
 	calls = 0;
 	o.should_cancel = never_cancel;
 	o.cancel_ctx = &calls;
+	o.cancel_poll_ms = 50;
 	REQUIRE(rbd_exec_run(&r, &o) == 0);
 	CHECK(!r.cancelled);
 	CHECK(r.exited);
