@@ -12,7 +12,8 @@
 #
 # Environment (all optional):
 #   BENCH_DURATION=4         seconds per wrk run; each side runs BENCH_ROUNDS times per cell
-#   BENCH_ROUNDS=2           interleaved rounds per cell (runbookd, webhook, runbookd, ...)
+#   BENCH_ROUNDS=2           interleaved rounds per cell (runbookd, webhook, runbookd, ...);
+#                            the second table gives min/median/max of the per-round ratio
 #   BENCH_CONNS="1 16 64"    connection counts
 #   BENCH_SCENARIOS="same unique"
 #   BENCH_THREADS=2          wrk threads (never more than the connections)
@@ -408,8 +409,37 @@ table() {
 	}' sync="$([ "$WH_SYNC" = 1 ] && echo 1)" "$W/cells"
 }
 
+# Per round: runbookd's rate over webhook's in the same round (they alternate), and
+# the min / median / max of those ratios across the rounds of a cell.
+rounds() {
+	echo "| scenario | conns | rounds | runbookd / webhook min | median | max |"
+	echo "| --- | ---: | ---: | ---: | ---: | ---: |"
+	awk '
+	function rps(line,   i, p, r, d) {
+		for (i = 4; i <= NF; i++) { split($i, p, "="); if (p[1] == "requests") r = p[2]; if (p[1] == "duration_us") d = p[2] }
+		return d > 0 ? r / (d / 1e6) : 0
+	}
+	$3 == "rbd" || $3 == "wh" {
+		key = $1 " " $2
+		if (!(key in nr)) order[++cells] = key
+		if ($3 == "rbd") rb[key, ++nr[key]] = rps($0)
+		else wh[key, ++nw[key]] = rps($0)
+	}
+	END {
+		for (k = 1; k <= cells; k++) {
+			key = order[k]; m = 0
+			for (i = 1; i <= nr[key] && i <= nw[key]; i++)
+				if (wh[key, i] > 0) x[++m] = rb[key, i] / wh[key, i]
+			for (i = 2; i <= m; i++) for (j = i; j > 1 && x[j - 1] > x[j]; j--) { t = x[j]; x[j] = x[j - 1]; x[j - 1] = t }
+			med = m % 2 ? x[(m + 1) / 2] : (x[m / 2] + x[m / 2 + 1]) / 2
+			split(key, kk, " ")
+			printf "| %s | %s | %d | %.2f | **%.2f** | %.2f |\n", kk[1], kk[2], m, x[1], med, x[m]
+		}
+	}' "$W/rows"
+}
+
 echo
-table | tee "$W/results.md"
+{ table; echo; rounds; } | tee "$W/results.md"
 [ -n "${BENCH_OUT:-}" ] && cp "$W/results.md" "$BENCH_OUT"
 
 # Checks: every request answered 2xx, and in "unique" every runbookd request stored a new
